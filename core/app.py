@@ -1,0 +1,153 @@
+"""The application factory: configuration, extensions, blueprints, the tenant from the URL, and
+error pages, all wired in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+from redis import Redis
+
+import core.schemas  # noqa: F401 - installs the Indonesian default validation messages
+from core.config import Config
+from core.errors import register_error_handlers
+from core.extensions import babel, csrf, db, login_manager
+from core.i18n import select_locale
+from core.models import User
+from core.money import format_rupiah
+from core.permissions import ROLE_LABELS, visible_menu
+from tenants import context as tenant_context
+
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SQLALCHEMY_DATABASE_URI=config.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20},
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 12,
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_TRANSLATION_DIRECTORIES="../translations",
+        TESTING=config.testing,
+        KOPDES=config,
+    )
+    app.extensions["kopdes_redis"] = Redis.from_url(config.redis_url, socket_timeout=5, socket_connect_timeout=2)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "core.login"
+    login_manager.login_message = None  # type: ignore[assignment]
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+    from core.api import bp as api_bp
+    from core.api import user_from_bearer
+
+    login_manager.request_loader(lambda _req: user_from_bearer())
+
+    _register_blueprints(app, api_bp)
+    csrf.exempt(api_bp)
+    _register_tenant_from_url(app)
+    register_error_handlers(app)
+    _register_templating(app)
+
+    from core.cli import kopdes_cli
+
+    app.cli.add_command(kopdes_cli)
+    return app
+
+
+def _register_blueprints(app: Flask, api_bp: Any) -> None:
+    import tenants.api  # noqa: F401 - registers its routes on the API blueprint
+    from core.views import bp as core_bp
+    from tenants.views import bp as tenants_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(tenants_bp)
+    app.register_blueprint(api_bp)
+
+
+def _register_tenant_from_url(app: Flask) -> None:
+    """The one place a request under `/k/<slug>/` gets its tenant: the cooperative of the slug,
+    entered only by its staff (others get 404, so no cooperative learns of another's pages)."""
+    from tenants.service import cooperative_by_slug, membership_of, platform_roles_of
+
+    @app.url_value_preprocessor
+    def tenant_from_url(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        slug = values.pop("tenant_slug", None) if values else None
+        if slug is None:
+            return
+        coop = cooperative_by_slug(slug)
+        if coop is None:
+            abort(404)
+        view = app.view_functions.get(endpoint or "")
+        if not getattr(view, "public_tenant", False):
+            if not current_user.is_authenticated:
+                abort(redirect(url_for("core.login", next=request.full_path)))
+            membership = membership_of(current_user.id, coop.id)
+            if membership is None:
+                abort(404)
+            g.membership = membership
+        g.cooperative = coop
+        tenant_context.activate(coop.id)
+
+    @app.before_request
+    def platform_roles() -> None:
+        if "platform_roles" not in g and current_user.is_authenticated:
+            g.platform_roles = platform_roles_of(current_user.id)
+
+    @app.url_defaults
+    def tenant_slug_default(endpoint: str, values: dict[str, Any]) -> None:
+        coop = g.get("cooperative")
+        if coop is not None and "tenant_slug" not in values and app.url_map.is_endpoint_expecting(
+            endpoint, "tenant_slug"
+        ):
+            values["tenant_slug"] = coop.slug
+
+    @app.teardown_request
+    def clear_tenant(_exc: BaseException | None) -> None:
+        tenant_context.reset()
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'"
+        )
+        return response
+
+
+def _register_templating(app: Flask) -> None:
+    from core.personal import mask_email, mask_phone
+    from tenants.service import places_of
+
+    app.jinja_env.filters["rupiah"] = lambda amount: format_rupiah(amount, str(get_locale() or "id"))
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["mask_email"] = mask_email
+
+    @app.context_processor
+    def layout() -> dict[str, Any]:
+        places = places_of(current_user.id) if current_user.is_authenticated else []
+        return {
+            "menu": visible_menu() if current_user.is_authenticated else [],
+            "places": places,
+            "role_labels": ROLE_LABELS,
+            "locale": str(get_locale() or "id"),
+        }

@@ -1,0 +1,115 @@
+"""Who may do what: roles grant permissions, checked by one decorator, `requires`.
+
+Cooperative roles apply inside the current tenant (from `g.membership`); platform roles (admin,
+satgas, buyer, partner) apply anywhere. The menu shows only what the person's roles allow.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.errors import DomainError, ErrorCode, Forbidden, wants_json
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    # cooperative roles
+    "ketua": frozenset({"dashboard.view", "staff.view", "staff.manage", "audit.view"}),
+    "sekretaris": frozenset({"dashboard.view", "staff.view", "staff.manage"}),
+    "bendahara": frozenset({"dashboard.view", "staff.view"}),
+    "pengawas": frozenset({"dashboard.view", "staff.view", "audit.view"}),
+    "manajer": frozenset({"dashboard.view", "staff.view"}),
+    "kasir": frozenset({"dashboard.view"}),
+    "apoteker": frozenset({"dashboard.view"}),
+    "gudang": frozenset({"dashboard.view"}),
+    "anggota": frozenset({"dashboard.view"}),
+    # platform roles
+    "platform_admin": frozenset({"platform.cooperatives", "platform.partners"}),
+    "satgas": frozenset({"satgas.region"}),
+    "buyer": frozenset({"marketplace.buy"}),
+    "partner": frozenset({"marketplace.buy", "partner.api"}),
+}
+
+ROLE_LABELS = {
+    "ketua": _l("Ketua"),
+    "sekretaris": _l("Sekretaris"),
+    "bendahara": _l("Bendahara"),
+    "pengawas": _l("Pengawas"),
+    "manajer": _l("Manajer"),
+    "kasir": _l("Kasir"),
+    "apoteker": _l("Apoteker"),
+    "gudang": _l("Petugas gudang"),
+    "anggota": _l("Anggota"),
+    "platform_admin": _l("Admin platform"),
+    "satgas": _l("Satgas"),
+    "buyer": _l("Pembeli"),
+    "partner": _l("Mitra"),
+}
+
+
+class Unauthorized(DomainError):
+    code = ErrorCode.UNAUTHORIZED
+    status = 401
+
+
+def current_roles() -> set[str]:
+    """The roles in force for this request: the tenant membership's and the platform roles."""
+    roles: set[str] = set()
+    membership = g.get("membership")
+    if membership is not None:
+        roles.update(membership.roles)
+    roles.update(r.role for r in g.get("platform_roles", ()))
+    return roles
+
+
+def has_permission(permission: str) -> bool:
+    return any(permission in ROLE_PERMISSIONS.get(role, ()) for role in current_roles())
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Allow the view only to a signed-in person whose roles grant `permission`."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                if wants_json():
+                    raise Unauthorized(_l("Token API tidak ada atau tidak sah."))
+                return redirect(url_for("core.login", next=request.full_path))
+            if not has_permission(permission):
+                raise Forbidden(_l("Peran Anda tidak mengizinkan tindakan ini."))
+            return view(*args, **kwargs)
+
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    endpoint: str
+    label: Any
+    permission: str
+    tenant: bool
+
+
+MENU: list[MenuItem] = []
+
+
+def menu_item(endpoint: str, label: Any, permission: str, *, tenant: bool) -> None:
+    """Register a menu entry; it shows only to people whose roles grant `permission`."""
+    MENU.append(MenuItem(endpoint, label, permission, tenant))
+
+
+def visible_menu() -> list[MenuItem]:
+    in_tenant = g.get("cooperative") is not None
+    return [m for m in MENU if (m.tenant == in_tenant or not m.tenant) and has_permission(m.permission)]

@@ -1,0 +1,19 @@
+"""Periodic work, run by RQ's cron scheduler (`flask kopdes scheduler`); each run is recorded in
+`scheduled_runs` by `core.jobs.run_scheduled`. Modules add their close-of-business work here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    job: str
+    interval: int | None = None  # seconds
+    cron: str | None = None  # crontab, in the server's time zone
+
+
+SCHEDULE: list[Periodic] = [
+    Periodic("outbox-sweep", "core.jobs.sweep_outbox", interval=15),
+]

@@ -1,0 +1,1 @@
+"""Business modules of a cooperative: one package per domain."""

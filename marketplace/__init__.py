@@ -1,0 +1,1 @@
+"""Kophub, the marketplace that joins the cooperatives."""

@@ -1,0 +1,1 @@
+"""Cooperatives as tenants: registry, memberships, tenant context and its enforcement, regions."""
