@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import has_request_context, session
 from flask_login import current_user
 
 LOCALES = ("id", "en")
@@ -10,6 +10,8 @@ DEFAULT_LOCALE = "id"
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT_LOCALE
     chosen = session.get("locale")
     if chosen in LOCALES:
         return str(chosen)

@@ -23,7 +23,6 @@ from core.db import db
 from core.errors import AlreadyExists, DomainError, ErrorCode, NotFound
 from core.models import Notification, PlatformRole, User
 from tenants import regions
-from tenants.context import activate
 from tenants.models import COOPERATIVE_ROLES, Cooperative, Invitation, Membership
 
 INVITATION_DAYS = 14
@@ -139,7 +138,6 @@ def invite_staff(
     if not email and not phone:
         raise DomainError(_l("Isi e-mail atau nomor HP."), {"email": [str(_l("Isi e-mail atau nomor HP."))]})
     roles = _clean_roles(roles)
-    activate(cooperative.id)
     token = secrets.token_urlsafe(24)
     invitation = Invitation(
         email=email,
@@ -233,7 +231,7 @@ def set_roles(cooperative: Cooperative, user_id: int, roles: list[str]) -> Membe
     if "ketua" in membership.roles and "ketua" not in roles:
         ketua_count = db.session.scalar(
             select(func.count()).select_from(Membership).where(
-                Membership.cooperative_id == cooperative.id, Membership.roles.any("ketua")
+                Membership.cooperative_id == cooperative.id, Membership.roles.contains(["ketua"])
             )
         )
         if (ketua_count or 0) <= 1:

@@ -18,6 +18,7 @@ from core.db import db
 from core.errors import DomainError
 from core.permissions import ROLE_LABELS, menu_item, requires
 from core.schemas import load_form
+from tenants import context as tenant_context
 from tenants import regions, service
 from tenants.models import COOPERATIVE_ROLES, Cooperative, Membership
 from tenants.schemas import AcceptSchema, CooperativeCreateSchema, InvitationSchema, RolesSchema
@@ -92,6 +93,7 @@ def admin_cooperatives() -> Any:
 @requires("platform.cooperatives")
 def admin_cooperative(cooperative_id: int) -> Any:
     coop = db.session.get(Cooperative, cooperative_id) or abort(404)
+    tenant_context.activate(coop.id)  # the platform admin acts inside this cooperative, by name
     return _staff_page(coop, template="tenants/admin_cooperative.html")
 
 
@@ -120,9 +122,7 @@ def staff() -> Any:
 def _staff_page(coop: Cooperative, template: str) -> Any:
     """Staff list with the invite and role forms; shared by the cooperative and the platform admin."""
     from core.permissions import has_permission
-    from tenants.context import activate
 
-    activate(coop.id)
     errors: dict[str, Any] = {}
     status = 200
     new_link = None
