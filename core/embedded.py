@@ -35,7 +35,7 @@ class EmbeddedUrls:
     redis_url: str
 
 
-def _pg_socket_dir() -> str:
+def pg_socket_dir() -> str:
     runtime = instance_dir() / "run"
     runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
@@ -48,7 +48,7 @@ def _pg_socket_dir() -> str:
 
 def ensure_postgres(database: str) -> tuple[str, str]:
     """Start PostgreSQL if needed, create the app role and `database`; return (app, owner) URLs."""
-    host = _pg_socket_dir()
+    host = pg_socket_dir()
     with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone():
             conn.execute(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,29 +28,37 @@ from core.db import db  # noqa: E402
 from core.models import PlatformRole, User  # noqa: E402
 from tenants.models import Cooperative, Membership  # noqa: E402
 
-TEST_DB = "kopdes_test"
+# One database per test run, so runs in parallel on one machine do not collide.
+TEST_DB = f"kopdes_test_{os.getpid()}"
+REDIS_DB = 1 + os.getpid() % 15
 PASSWORD = "rahasia-sekali-123"
 KEEP = {"regions", "alembic_version"}
+
+
+def _drop_database() -> None:
+    import psycopg
+
+    from core import embedded
+
+    host = embedded.pg_socket_dir()
+    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
 
 
 def _fresh_database() -> Config:
     if os.environ.get("KOPDES_DATABASE_URL"):
         return Config.from_env(testing=True)
-    import psycopg
-
     from core import embedded
 
     embedded.ensure_postgres("postgres")
-    host = embedded._pg_socket_dir()
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
+    _drop_database()
     config = Config.from_env(database=TEST_DB, testing=True)
     sock = config.redis_url.split("?")[0]
-    return Config(**{**config.__dict__, "redis_url": f"{sock}?db=1"})
+    return Config(**{**config.__dict__, "redis_url": f"{sock}?db={REDIS_DB}"})
 
 
 @pytest.fixture(scope="session")
-def config() -> Config:
+def config() -> Iterator[Config]:
     from core.migrate import upgrade
     from tenants.regions import import_regions
 
@@ -58,8 +67,17 @@ def config() -> Config:
     engine = create_engine(cfg.migration_database_url)
     with engine.begin() as conn:
         import_regions(conn)
-    engine.dispose()
-    return cfg
+    yield cfg
+    if not os.environ.get("KOPDES_DATABASE_URL"):
+        from sqlalchemy.orm import close_all_sessions
+
+        close_all_sessions()
+        with engine.connect() as conn:
+            conn.execute(text("COMMIT"))
+        engine.dispose()
+        _drop_database()
+    else:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -114,12 +132,35 @@ def app(_app: Flask) -> Iterator[Flask]:
     reset()
 
 
+def _in_own_context(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a request in a fresh thread, so it gets its own app context, `g` and database session,
+    as in production, rather than sharing the test's."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = func(*args, **kwargs)
+        except BaseException as err:  # re-raised in the test's thread
+            result["error"] = err
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
 class Client:
-    """A test client that sends the CSRF token of the page it saw last, as a browser would."""
+    """A test client that sends the CSRF token of the page it saw last, as a browser would; each
+    request runs in its own app context."""
 
     def __init__(self, flask_client: FlaskClient) -> None:
         self.raw = flask_client
         self.csrf: str | None = None
+
+    def open(self, url: str, **kwargs: Any) -> Any:
+        return self._remember(_in_own_context(self.raw.open, url, **kwargs))
 
     def _remember(self, response: Any) -> Any:
         match = re.search(rb'name="csrf_token" value="([^"]+)"', response.data)
@@ -128,7 +169,7 @@ class Client:
         return response
 
     def get(self, url: str, **kwargs: Any) -> Any:
-        return self._remember(self.raw.get(url, **kwargs))
+        return self.open(url, method="GET", **kwargs)
 
     def post(self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any) -> Any:
         data = dict(data or {})
@@ -136,7 +177,7 @@ class Client:
             if self.csrf is None:
                 self.get("/masuk")
             data.setdefault("csrf_token", self.csrf)
-        return self._remember(self.raw.post(url, data=data, **kwargs))
+        return self.open(url, method="POST", data=data, **kwargs)
 
     def login(self, user: User, password: str = PASSWORD) -> Any:
         response = self.post("/masuk", {"identifier": user.email or user.phone, "password": password})
