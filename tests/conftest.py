@@ -182,6 +182,7 @@ class Client:
     def login(self, user: User, password: str = PASSWORD) -> Any:
         response = self.post("/masuk", {"identifier": user.email or user.phone, "password": password})
         assert response.status_code == 302, response.data[:500]
+        self.get(response.location)  # as a browser does; the session (and CSRF token) is new
         return response
 
 
