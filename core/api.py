@@ -25,14 +25,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def documented(
-    summary: str, *, response: type[Schema] | None = None, many: bool = False, body: type[Schema] | None = None,
-    public: bool = False, tag: str = "kopdes",
+    summary: str,
+    *,
+    response: type[Schema] | None = None,
+    many: bool = False,
+    body: type[Schema] | None = None,
+    public: bool = False,
+    tag: str = "kopdes",
 ) -> Callable[[F], F]:
     """Describe an endpoint for the OpenAPI document (its schemas are the ones the view uses)."""
 
     def decorate(view: F) -> F:
         view.api_doc = {  # type: ignore[attr-defined]
-            "summary": summary, "response": response, "many": many, "body": body, "public": public, "tag": tag,
+            "summary": summary,
+            "response": response,
+            "many": many,
+            "body": body,
+            "public": public,
+            "tag": tag,
         }
         return view
 
@@ -78,7 +88,9 @@ class ErrorSchema(Schema):
     class _Body(Schema):
         code = fields.String(required=True)
         message = fields.String(required=True)
-        fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+        field_errors = fields.Dict(
+            keys=fields.String(), values=fields.List(fields.String()), data_key="fields"
+        )
 
     error = fields.Nested(_Body, required=True)
 
@@ -111,18 +123,25 @@ def openapi_document() -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {"description": "OK"},
-                    "422": {"description": "Invalid input", "content": {"application/json": {"schema": "Error"}}},
+                    "422": {
+                        "description": "Invalid input",
+                        "content": {"application/json": {"schema": "Error"}},
+                    },
                 },
             }
             if doc["response"] is not None:
                 schema: Any = doc["response"](many=True) if doc["many"] else doc["response"]
                 operation["responses"]["200"]["content"] = {"application/json": {"schema": schema}}
             if doc["body"] is not None:
-                operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc["body"]}}}
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": doc["body"]}},
+                }
             if not doc["public"]:
                 operation["security"] = [{"bearer": []}]
                 operation["responses"]["401"] = {
-                    "description": "Missing or invalid token", "content": {"application/json": {"schema": "Error"}}
+                    "description": "Missing or invalid token",
+                    "content": {"application/json": {"schema": "Error"}},
                 }
             spec.path(path=path, operations={method.lower(): operation})
     return spec.to_dict()

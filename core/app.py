@@ -21,7 +21,6 @@ from core.permissions import ROLE_LABELS, visible_menu
 from tenants import context as tenant_context
 
 
-
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
@@ -42,14 +41,16 @@ def create_app(config: Config | None = None) -> Flask:
         TESTING=config.testing,
         KOPDES=config,
     )
-    app.extensions["kopdes_redis"] = Redis.from_url(config.redis_url, socket_timeout=5, socket_connect_timeout=2)
+    app.extensions["kopdes_redis"] = Redis.from_url(
+        config.redis_url, socket_timeout=5, socket_connect_timeout=2
+    )
 
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "core.login"
-    login_manager.login_message = None  # type: ignore[assignment]
+    login_manager.login_message = None
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -114,8 +115,10 @@ def _register_tenant_from_url(app: Flask) -> None:
     @app.url_defaults
     def tenant_slug_default(endpoint: str, values: dict[str, Any]) -> None:
         coop = g.get("cooperative")
-        if coop is not None and "tenant_slug" not in values and app.url_map.is_endpoint_expecting(
-            endpoint, "tenant_slug"
+        if (
+            coop is not None
+            and "tenant_slug" not in values
+            and app.url_map.is_endpoint_expecting(endpoint, "tenant_slug")
         ):
             values["tenant_slug"] = coop.slug
 

@@ -83,15 +83,16 @@ def authenticate(identifier: str, password: str, ip: str | None) -> User:
         current_app.logger.warning("login limit unavailable: Redis is down")
         failures = ip_failures = 0
     if failures >= MAX_FAILURES or ip_failures >= MAX_FAILURES_PER_IP:
-        raise LoginLocked(
-            _l("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit.")
-        )
+        raise LoginLocked(_l("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam 15 menit."))
     user = find_user(identifier)
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
         try:
             pipe = r.pipeline()
-            pipe.incr(key).expire(key, LOCK_SECONDS).incr(ip_key).expire(ip_key, LOCK_SECONDS)
+            pipe.incr(key)
+            pipe.expire(key, LOCK_SECONDS)
+            pipe.incr(ip_key)
+            pipe.expire(ip_key, LOCK_SECONDS)
             pipe.execute()
         except redis.RedisError:
             current_app.logger.warning("login limit unavailable: Redis is down")

@@ -17,7 +17,7 @@ from core.db import db
 kopdes_cli = AppGroup("kopdes", help="Kopdes administration.")
 
 
-def _config():  # type: ignore[no-untyped-def]
+def _config():
     return current_app.config["KOPDES"]
 
 
@@ -88,7 +88,11 @@ def scheduler_cmd() -> None:
     scheduler = CronScheduler(connection=current_app.extensions["kopdes_redis"])
     for periodic in SCHEDULE:
         scheduler.register(
-            run_scheduled, QUEUE, args=(periodic.name, periodic.job), interval=periodic.interval, cron=periodic.cron
+            run_scheduled,
+            QUEUE,
+            args=(periodic.name, periodic.job),
+            interval=periodic.interval,
+            cron=periodic.cron,
         )
     scheduler.start()
 
@@ -138,7 +142,9 @@ def dev_cmd(host: str, port: int) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    click.echo(f"\nKopdes is ready at http://{host}:{port}/  (set up in {time.perf_counter() - started:.1f}s)")
+    click.echo(
+        f"\nKopdes is ready at http://{host}:{port}/  (set up in {time.perf_counter() - started:.1f}s)"
+    )
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for login, what in logins:
         click.echo(f"  {login:<32} {what}")

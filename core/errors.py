@@ -25,6 +25,11 @@ class ErrorCode(enum.StrEnum):
     ALREADY_EXISTS = "already_exists"
     INVITATION_INVALID = "invitation_invalid"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    UNBALANCED = "unbalanced"
+    PERIOD_CLOSED = "period_closed"
+    ACCOUNT_UNKNOWN = "account_unknown"
+    ACCOUNT_INACTIVE = "account_inactive"
+    ALREADY_REVERSED = "already_reversed"
     INTERNAL = "internal_error"
 
 
@@ -38,7 +43,6 @@ class DomainError(Exception):
         super().__init__(str(message) if message is not None else self.code.value)
         self.message = message if message is not None else self.code.value
         self.fields = fields or {}
-
 
     def as_form_errors(self) -> dict[str, Any]:
         """Field messages plus the overall message under `_`, for re-rendering a form."""
@@ -61,12 +65,21 @@ class AlreadyExists(DomainError):
 
 
 def plain(messages: Any) -> Any:
-    """Marshmallow messages (maybe lazy strings, nested) as plain JSON values."""
+    """Marshmallow messages (maybe lazy strings, nested) as plain JSON values: every field maps to
+    a list of strings (or, for nested input, to a dict of the same)."""
     if isinstance(messages, dict):
-        return {str(k): plain(v) for k, v in messages.items()}
+        return {
+            str(k): plain(v) if isinstance(v, dict | list | tuple) else [str(v)] for k, v in messages.items()
+        }
     if isinstance(messages, list | tuple):
-        return [plain(m) for m in messages]
-    return str(messages)
+        return [plain(m) if isinstance(m, dict) else str(m) for m in messages]
+    return [str(messages)]
+
+
+def form_messages(err: Any) -> dict[str, Any]:
+    """A marshmallow ValidationError as `{field: [message, …]}` for re-rendering a form."""
+    result = plain(err.normalized_messages())
+    return result if isinstance(result, dict) else {"_": result}
 
 
 _HTTP_TITLES = {

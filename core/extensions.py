@@ -22,6 +22,4 @@ def redis_client() -> "Redis":
     """The Redis connection of the current app (login limits, job queue)."""
     from flask import current_app
 
-    return current_app.extensions["kopdes_redis"]  # type: ignore[no-any-return]
-
-
+    return current_app.extensions["kopdes_redis"]

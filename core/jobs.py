@@ -100,7 +100,7 @@ def _resolve(job: str) -> Callable[..., Any]:
     module_name, _, attr = job.rpartition(".")
     if not module_name.startswith(JOB_MODULES):
         raise ValueError(f"unknown job module: {job}")
-    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module_name), attr)
 
 
 _worker_app: Flask | None = None
@@ -169,7 +169,11 @@ def run_scheduled(name: str, job: str) -> str:
             db.session.add(run)
             db.session.commit()
             raise
-        run.status, run.detail, run.finished_at = "ok", None if result is None else str(result), datetime.now(UTC)
+        run.status, run.detail, run.finished_at = (
+            "ok",
+            None if result is None else str(result),
+            datetime.now(UTC),
+        )
         db.session.add(run)
         db.session.commit()
         return run.status

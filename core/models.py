@@ -43,7 +43,7 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = utcnow_column()
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
 
@@ -70,9 +70,7 @@ class PlatformRole(Base):
     __tablename__ = "platform_roles"
     __table_args__ = (
         UniqueConstraint("user_id", "role", "region_code", "partner_id"),
-        CheckConstraint(
-            "role IN ('platform_admin', 'satgas', 'buyer', 'partner')", name="role_known"
-        ),
+        CheckConstraint("role IN ('platform_admin', 'satgas', 'buyer', 'partner')", name="role_known"),
         CheckConstraint("(role = 'satgas') = (region_code IS NOT NULL)", name="satgas_has_region"),
         CheckConstraint("(role = 'partner') = (partner_id IS NOT NULL)", name="partner_has_org"),
     )

@@ -17,12 +17,18 @@ fields.Field.default_error_messages = {
     "null": _l("Wajib diisi."),
     "validator_failed": _l("Nilai tidak sah."),
 }
-fields.String.default_error_messages = {"invalid": _l("Harus berupa teks."), "invalid_utf8": _l("Teks tidak sah.")}
+fields.String.default_error_messages = {
+    "invalid": _l("Harus berupa teks."),
+    "invalid_utf8": _l("Teks tidak sah."),
+}
 fields.Integer.default_error_messages = {
     "invalid": _l("Harus berupa bilangan bulat."),
     "too_large": _l("Angka terlalu besar."),
 }
-fields.Number.default_error_messages = {"invalid": _l("Harus berupa angka."), "too_large": _l("Angka terlalu besar.")}
+fields.Number.default_error_messages = {
+    "invalid": _l("Harus berupa angka."),
+    "too_large": _l("Angka terlalu besar."),
+}
 fields.Decimal.default_error_messages = {"special": _l("Angka tidak sah.")}
 fields.Boolean.default_error_messages = {"invalid": _l("Harus ya atau tidak.")}
 fields.List.default_error_messages = {"invalid": _l("Harus berupa daftar.")}
@@ -90,9 +96,7 @@ class Trimmed(fields.String):
 def password_field() -> fields.String:
     return fields.String(
         required=True,
-        validate=validate.Length(
-            min=10, max=200, error=_l("Kata sandi minimal 10 karakter.")
-        ),
+        validate=validate.Length(min=10, max=200, error=_l("Kata sandi minimal 10 karakter.")),
     )
 
 

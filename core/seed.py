@@ -40,16 +40,21 @@ def _user(email: str, name: str, phone: str | None = None) -> User:
     return user
 
 
-def _platform_role(user: User, role: str, region_code: str | None = None, partner_id: int | None = None) -> None:
+def _platform_role(
+    user: User, role: str, region_code: str | None = None, partner_id: int | None = None
+) -> None:
     exists = db.session.scalar(
         select(PlatformRole.id).where(
-            PlatformRole.user_id == user.id, PlatformRole.role == role,
+            PlatformRole.user_id == user.id,
+            PlatformRole.role == role,
             PlatformRole.region_code.is_not_distinct_from(region_code),
             PlatformRole.partner_id.is_not_distinct_from(partner_id),
         )
     )
     if exists is None:
-        db.session.add(PlatformRole(user_id=user.id, role=role, region_code=region_code, partner_id=partner_id))
+        db.session.add(
+            PlatformRole(user_id=user.id, role=role, region_code=region_code, partner_id=partner_id)
+        )
 
 
 def _member(coop: Cooperative, user: User, roles: list[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -13,7 +13,7 @@ from marshmallow import ValidationError, fields, validate
 
 from core import auth
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, form_messages
 from core.i18n import LOCALES
 from core.schemas import FormSchema, Trimmed, load_form, password_field
 from tenants import service as tenants
@@ -84,7 +84,7 @@ def login() -> Any:
         data = load_form(LoginSchema())
         user = auth.authenticate(data["identifier"], data["password"], request.remote_addr)
     except ValidationError as err:
-        return render_template("core/login.html", errors=err.messages, form=request.form), 422
+        return render_template("core/login.html", errors=form_messages(err), form=request.form), 422
     except DomainError as err:
         db.session.rollback()
         return render_template("core/login.html", errors=err.as_form_errors(), form=request.form), err.status
@@ -109,7 +109,9 @@ def forgot_password() -> Any:
     try:
         data = load_form(ResetRequestSchema())
     except ValidationError as err:
-        return render_template("core/forgot.html", errors=err.messages, form=request.form, sent=False), 422
+        return render_template(
+            "core/forgot.html", errors=form_messages(err), form=request.form, sent=False
+        ), 422
     auth.request_password_reset(data["identifier"])
     return render_template("core/forgot.html", errors={}, form={}, sent=True)
 
@@ -124,7 +126,7 @@ def reset_password(token: str) -> Any:
             raise ValidationError({"password_again": [str(_l("Kata sandi tidak sama."))]})
         auth.reset_password(token, data["password"])
     except ValidationError as err:
-        return render_template("core/reset.html", errors=err.messages, token=token), 422
+        return render_template("core/reset.html", errors=form_messages(err), token=token), 422
     except DomainError as err:
         db.session.rollback()
         return render_template("core/reset.html", errors=err.as_form_errors(), token=token), err.status
@@ -142,7 +144,9 @@ def set_language() -> Any:
     return redirect(_safe_next(data.get("next")) or url_for("core.home"))
 
 
-def _account_page(errors: dict[str, Any] | None = None, new_secret: str | None = None, status: int = 200) -> Any:
+def _account_page(
+    errors: dict[str, Any] | None = None, new_secret: str | None = None, status: int = 200
+) -> Any:
     from core.models import ApiToken
 
     tokens = db.session.scalars(
@@ -151,8 +155,11 @@ def _account_page(errors: dict[str, Any] | None = None, new_secret: str | None =
         .order_by(ApiToken.created_at.desc())
     ).all()
     return render_template(
-        "core/account.html", places=tenants.places_of(current_user.id), tokens=tokens,
-        errors=errors or {}, new_secret=new_secret,
+        "core/account.html",
+        places=tenants.places_of(current_user.id),
+        tokens=tokens,
+        errors=errors or {},
+        new_secret=new_secret,
     ), status
 
 
@@ -169,7 +176,7 @@ def create_token() -> Any:
     try:
         data = load_form(TokenSchema())
     except ValidationError as err:
-        return _account_page(err.messages, status=422)
+        return _account_page(form_messages(err), status=422)
     if tenants.membership_of(current_user.id, data["cooperative_id"]) is None:
         return _account_page({"cooperative_id": [_("Anda bukan staf koperasi itu.")]}, status=422)
     _token, secret = auth.issue_api_token(current_user, data["name"], cooperative_id=data["cooperative_id"])

@@ -26,16 +26,26 @@ from tenants.schemas import (
 
 
 @bp.get("/regions")
-@documented("Provinces, or the regions directly under `parent`", response=RegionSchema, many=True,
-            public=True, tag="regions")
+@documented(
+    "Provinces, or the regions directly under `parent`",
+    response=RegionSchema,
+    many=True,
+    public=True,
+    tag="regions",
+)
 def region_children() -> Any:
     args = RegionQuerySchema().load(request.args)
     return RegionSchema(many=True).dump(regions.children(args["parent"]))
 
 
 @bp.get("/regions/search")
-@documented("Villages whose name starts with `q` (type-ahead)", response=RegionPathSchema, many=True,
-            public=True, tag="regions")
+@documented(
+    "Villages whose name starts with `q` (type-ahead)",
+    response=RegionPathSchema,
+    many=True,
+    public=True,
+    tag="regions",
+)
 def region_search() -> Any:
     args = RegionSearchSchema().load(request.args)
     return RegionPathSchema(many=True).dump(regions.search_villages(args["q"], args["within"]))
@@ -58,8 +68,9 @@ def cooperative() -> Any:
 
 
 @bp.get("/cooperative/staff")
-@documented("Staff of the token's cooperative with their roles", response=StaffSchema, many=True,
-            tag="cooperative")
+@documented(
+    "Staff of the token's cooperative with their roles", response=StaffSchema, many=True, tag="cooperative"
+)
 @requires("staff.view")
 def cooperative_staff() -> Any:
     coop = _tenant_required()
@@ -69,8 +80,9 @@ def cooperative_staff() -> Any:
 
 
 @bp.get("/cooperative/invitations")
-@documented("Open invitations of the token's cooperative", response=InvitationOutSchema, many=True,
-            tag="cooperative")
+@documented(
+    "Open invitations of the token's cooperative", response=InvitationOutSchema, many=True, tag="cooperative"
+)
 @requires("staff.view")
 def cooperative_invitations() -> Any:
     _tenant_required()
@@ -78,8 +90,12 @@ def cooperative_invitations() -> Any:
 
 
 @bp.post("/cooperative/invitations")
-@documented("Invite a person to the cooperative's staff", body=InvitationInSchema,
-            response=InvitationOutSchema, tag="cooperative")
+@documented(
+    "Invite a person to the cooperative's staff",
+    body=InvitationInSchema,
+    response=InvitationOutSchema,
+    tag="cooperative",
+)
 @requires("staff.manage")
 def cooperative_invite() -> Any:
     coop = _tenant_required()

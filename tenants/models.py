@@ -46,7 +46,9 @@ class Region(Base):
     __table_args__ = (
         CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
         Index("ix_regions_parent_code_name", "parent_code", "name"),
-        Index("ix_regions_lower_name", "level", "lower_name", postgresql_ops={"lower_name": "text_pattern_ops"}),
+        Index(
+            "ix_regions_lower_name", "level", "lower_name", postgresql_ops={"lower_name": "text_pattern_ops"}
+        ),
     )
 
     code: Mapped[str] = mapped_column(String(13), primary_key=True)
@@ -61,9 +63,7 @@ class Cooperative(Base):
     """A Koperasi Desa/Kelurahan Merah Putih: one per village, the unit of tenancy."""
 
     __tablename__ = "cooperatives"
-    __table_args__ = (
-        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
-    )
+    __table_args__ = (CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -100,7 +100,7 @@ class TenantScoped:
     `tenants.context`; the database enforces the same with forced row-level security."""
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+    def tenant_id(cls) -> Mapped[int]:
         return mapped_column(BigInteger, ForeignKey("cooperatives.id"), nullable=False)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -123,9 +123,7 @@ class Invitation(TenantScoped, Base):
     cooperative's invitations, and the invitee opens it under the cooperative's URL."""
 
     __tablename__ = "invitations"
-    __table_args__ = (
-        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_contact"),
-    )
+    __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_contact"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254))

@@ -10,12 +10,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from core.schemas import Email, FormSchema, Phone, Trimmed, password_field
 from tenants.models import COOPERATIVE_ROLES
 
-VILLAGE_CODE = validate.Regexp(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", error=_l("Kode desa tidak sah (contoh 32.04.12.2003)."))
+VILLAGE_CODE = validate.Regexp(
+    r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", error=_l("Kode desa tidak sah (contoh 32.04.12.2003).")
+)
 
 
 class CooperativeCreateSchema(FormSchema):
     village_code = fields.String(required=True, validate=VILLAGE_CODE)
-    name = Trimmed(load_default=None, validate=validate.Length(min=5, max=160))
+    name = Trimmed(
+        load_default=None, validate=validate.Length(min=5, max=160, error=_l("Nama koperasi 5–160 karakter."))
+    )
 
 
 class InvitationSchema(FormSchema):

@@ -58,8 +58,10 @@ def create_cooperative(village_code: str, name: str | None, created_by: User) ->
     """Register the cooperative of a village; a second one for the same village is refused."""
     village = regions.get(village_code)
     if village is None or village.level != 4:
-        raise NotFound(_l("Desa/kelurahan tidak ditemukan dalam daftar wilayah resmi."), {"village_code": [
-            str(_l("Pilih desa/kelurahan dari daftar."))]})
+        raise NotFound(
+            _l("Desa/kelurahan tidak ditemukan dalam daftar wilayah resmi."),
+            {"village_code": [str(_l("Pilih desa/kelurahan dari daftar."))]},
+        )
     existing = db.session.scalar(select(Cooperative).where(Cooperative.village_code == village_code))
     if existing is not None:
         message = _l("Desa ini sudah memiliki koperasi: %(name)s.", name=existing.name)
@@ -74,8 +76,11 @@ def create_cooperative(village_code: str, name: str | None, created_by: User) ->
     db.session.add(coop)
     db.session.flush()
     audit.record(
-        "cooperative_created", "cooperative", coop.id,
-        after={"name": name, "village_code": village_code, "slug": coop.slug}, cooperative_id=coop.id,
+        "cooperative_created",
+        "cooperative",
+        coop.id,
+        after={"name": name, "village_code": village_code, "slug": coop.slug},
+        cooperative_id=coop.id,
     )
     db.session.commit()
     return coop
@@ -126,7 +131,9 @@ def staff_of(cooperative_id: int) -> list[tuple[User, Membership]]:
 def _clean_roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in COOPERATIVE_ROLES]
     if unknown or not roles:
-        raise DomainError(_l("Pilih setidaknya satu peran yang dikenal."), {"roles": [str(_l("Peran tidak sah."))]})
+        raise DomainError(
+            _l("Pilih setidaknya satu peran yang dikenal."), {"roles": [str(_l("Peran tidak sah."))]}
+        )
     return [r for r in COOPERATIVE_ROLES if r in roles]
 
 
@@ -156,12 +163,19 @@ def invite_staff(
             channel=channel,
             recipient=recipient or "",
             subject=str(_l("Undangan bergabung dengan %(name)s", name=cooperative.name)),
-            body=str(_l("Anda diundang sebagai staf %(name)s. Buka tautan ini untuk bergabung: %(link)s",
-                        name=cooperative.name, link=link)),
+            body=str(
+                _l(
+                    "Anda diundang sebagai staf %(name)s. Buka tautan ini untuk bergabung: %(link)s",
+                    name=cooperative.name,
+                    link=link,
+                )
+            ),
         )
     )
     audit.record(
-        "staff_invited", "invitation", invitation.id,
+        "staff_invited",
+        "invitation",
+        invitation.id,
         after={"email": email, "phone": phone, "roles": roles},
     )
     db.session.commit()
@@ -188,7 +202,11 @@ def open_invitation(token: str) -> Invitation:
 
 
 def accept_invitation(
-    cooperative: Cooperative, token: str, *, user: User | None, name: str | None = None,
+    cooperative: Cooperative,
+    token: str,
+    *,
+    user: User | None,
+    name: str | None = None,
     password: str | None = None,
 ) -> User:
     """Join the cooperative: an existing (signed-in) person gains the roles, or a new account is
@@ -197,10 +215,14 @@ def accept_invitation(
     if user is None:
         contact = invitation.email or invitation.phone or ""
         if find_user(contact) is not None:
-            raise InvitationInvalid(_l("Akun untuk kontak ini sudah ada. Masuk dulu, lalu buka tautan ini lagi."))
+            raise InvitationInvalid(
+                _l("Akun untuk kontak ini sudah ada. Masuk dulu, lalu buka tautan ini lagi.")
+            )
         if not name or not password:
             raise DomainError(_l("Isi nama dan kata sandi."))
-        user = User(name=name, email=invitation.email, phone=invitation.phone, password_hash=hash_password(password))
+        user = User(
+            name=name, email=invitation.email, phone=invitation.phone, password_hash=hash_password(password)
+        )
         db.session.add(user)
         db.session.flush()
         audit.record("user_created", "user", user.id, after={"name": name}, actor_id=user.id)
@@ -215,8 +237,12 @@ def accept_invitation(
     invitation.accepted_by = user.id
     db.session.flush()
     audit.record(
-        "roles_changed", "membership", membership.id, before=before,
-        after={"user_id": user.id, "roles": list(membership.roles)}, actor_id=user.id,
+        "roles_changed",
+        "membership",
+        membership.id,
+        before=before,
+        after={"user_id": user.id, "roles": list(membership.roles)},
+        actor_id=user.id,
     )
     db.session.commit()
     return user
@@ -230,15 +256,20 @@ def set_roles(cooperative: Cooperative, user_id: int, roles: list[str]) -> Membe
     roles = _clean_roles(roles)
     if "ketua" in membership.roles and "ketua" not in roles:
         ketua_count = db.session.scalar(
-            select(func.count()).select_from(Membership).where(
-                Membership.cooperative_id == cooperative.id, Membership.roles.contains(["ketua"])
-            )
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.cooperative_id == cooperative.id, Membership.roles.contains(["ketua"]))
         )
         if (ketua_count or 0) <= 1:
             raise DomainError(_l("Koperasi harus tetap memiliki seorang ketua."))
     before = {"roles": list(membership.roles)}
     membership.roles = roles
-    audit.record("roles_changed", "membership", membership.id, before=before,
-                 after={"user_id": user_id, "roles": roles})
+    audit.record(
+        "roles_changed",
+        "membership",
+        membership.id,
+        before=before,
+        after={"user_id": user_id, "roles": roles},
+    )
     db.session.commit()
     return membership

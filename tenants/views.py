@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from core import audit
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, form_messages
 from core.permissions import ROLE_LABELS, menu_item, requires
 from core.schemas import load_form
 from tenants import context as tenant_context
@@ -41,8 +41,10 @@ def public_tenant_view(view: Any) -> Any:
 def _picker_state() -> dict[str, Any]:
     """The region picker's chosen codes and options, from the query string or the form."""
     source = request.values
-    chosen = {level: source.get(name) or None for level, name in
-              ((1, "province"), (2, "regency"), (3, "district"), (4, "village_code"))}
+    chosen = {
+        level: source.get(name) or None
+        for level, name in ((1, "province"), (2, "regency"), (3, "district"), (4, "village_code"))
+    }
     options = {1: regions.children(None)}
     for level in (1, 2, 3):
         code = chosen[level]
@@ -68,7 +70,7 @@ def admin_cooperatives() -> Any:
             flash(_("Koperasi %(name)s dibuat.", name=coop.name))
             return redirect(url_for("tenants.admin_cooperative", cooperative_id=coop.id))
         except ValidationError as err:
-            errors, status = err.messages, 422
+            errors, status = form_messages(err), 422
         except DomainError as err:
             db.session.rollback()
             errors, status = err.as_form_errors(), err.status
@@ -84,8 +86,14 @@ def admin_cooperatives() -> Any:
     if village and regions.get(village) is not None and regions.get(village).level == 4:  # type: ignore[union-attr]
         suggested = service.suggested_name(village)
     return render_template(
-        "tenants/admin_cooperatives.html", coops=coops, paths=paths, picker=picker, errors=errors,
-        suggested=suggested, q=q, form=request.form,
+        "tenants/admin_cooperatives.html",
+        coops=coops,
+        paths=paths,
+        picker=picker,
+        errors=errors,
+        suggested=suggested,
+        q=q,
+        form=request.form,
     ), status
 
 
@@ -108,7 +116,10 @@ def dashboard() -> Any:
         select(func.count()).select_from(Membership).where(Membership.cooperative_id == coop.id)
     )
     return render_template(
-        "tenants/dashboard.html", coop=coop, path=regions.path_of(coop.village_code), staff_count=staff_count,
+        "tenants/dashboard.html",
+        coop=coop,
+        path=regions.path_of(coop.village_code),
+        staff_count=staff_count,
         pending=len(service.pending_invitations()),
     )
 
@@ -134,7 +145,10 @@ def _staff_page(coop: Cooperative, template: str) -> Any:
             if "invite" in request.form:
                 data = load_form(InvitationSchema())
                 _invitation, new_link = service.invite_staff(
-                    coop, email=data.get("email"), phone=data.get("phone"), roles=data["roles"],
+                    coop,
+                    email=data.get("email"),
+                    phone=data.get("phone"),
+                    roles=data["roles"],
                     invited_by=current_user,
                 )
                 flash(_("Undangan dibuat. Kirim tautannya kepada orang yang diundang."))
@@ -144,14 +158,22 @@ def _staff_page(coop: Cooperative, template: str) -> Any:
                 flash(_("Peran diperbarui."))
                 return redirect(request.path)
         except ValidationError as err:
-            errors, status = err.messages, 422
+            errors, status = form_messages(err), 422
         except DomainError as err:
             db.session.rollback()
             errors, status = err.as_form_errors(), err.status
     return render_template(
-        template, coop=coop, staff=service.staff_of(coop.id), invitations=service.pending_invitations(),
-        roles=COOPERATIVE_ROLES, role_labels=ROLE_LABELS, errors=errors, new_link=new_link,
-        can_manage=can_manage, form=request.form, path=regions.path_of(coop.village_code),
+        template,
+        coop=coop,
+        staff=service.staff_of(coop.id),
+        invitations=service.pending_invitations(),
+        roles=COOPERATIVE_ROLES,
+        role_labels=ROLE_LABELS,
+        errors=errors,
+        new_link=new_link,
+        can_manage=can_manage,
+        form=request.form,
+        path=regions.path_of(coop.village_code),
     ), status
 
 
@@ -178,12 +200,16 @@ def accept_invitation(token: str) -> Any:
             flash(_("Selamat bergabung dengan %(name)s.", name=coop.name))
             return redirect(url_for("tenants.dashboard", tenant_slug=coop.slug))
         except ValidationError as err:
-            errors, status = err.messages, 422
+            errors, status = form_messages(err), 422
         except DomainError as err:
             db.session.rollback()
             errors, status = err.as_form_errors(), err.status
     return render_template(
-        "tenants/accept.html", coop=coop, invitation=invitation, errors=errors, role_labels=ROLE_LABELS,
+        "tenants/accept.html",
+        coop=coop,
+        invitation=invitation,
+        errors=errors,
+        role_labels=ROLE_LABELS,
         form=request.form,
     ), status
 
@@ -210,9 +236,12 @@ def satgas_home() -> Any:
         condition = clause if condition is None else condition | clause
     coops = (
         list(db.session.scalars(select(Cooperative).where(condition).order_by(Cooperative.name).limit(500)))
-        if condition is not None else []
+        if condition is not None
+        else []
     )
     return render_template(
-        "tenants/satgas.html", areas=[areas[c] for c in codes if c in areas], coops=coops,
+        "tenants/satgas.html",
+        areas=[areas[c] for c in codes if c in areas],
+        coops=coops,
         paths=regions.paths_of([c.village_code for c in coops]),
     )

@@ -21,12 +21,12 @@ from sqlalchemy.engine import Engine
 
 os.environ.setdefault("KOPDES_INSECURE_COOKIES", "1")
 
-from core.app import create_app  # noqa: E402
-from core.auth import hash_password  # noqa: E402
-from core.config import Config  # noqa: E402
-from core.db import db  # noqa: E402
-from core.models import PlatformRole, User  # noqa: E402
-from tenants.models import Cooperative, Membership  # noqa: E402
+from core.app import create_app
+from core.auth import hash_password
+from core.config import Config
+from core.db import db
+from core.models import PlatformRole, User
+from tenants.models import Cooperative, Membership
 
 # One database per test run, so runs in parallel on one machine do not collide.
 TEST_DB = f"kopdes_test_{os.getpid()}"
@@ -218,7 +218,9 @@ VILLAGES = ("32.04.12.2003", "33.07.07.1006", "53.01.06.2007", "32.04.12.2004")
 def make_cooperative(village_code: str | None = None, slug: str | None = None) -> Cooperative:
     n = next(_counter)
     coop = Cooperative(
-        name=f"Koperasi Uji {n}", slug=slug or f"uji-{n}", village_code=village_code or VILLAGES[n % len(VILLAGES)]
+        name=f"Koperasi Uji {n}",
+        slug=slug or f"uji-{n}",
+        village_code=village_code or VILLAGES[n % len(VILLAGES)],
     )
     db.session.add(coop)
     db.session.commit()

@@ -80,9 +80,21 @@ def test_password_reset_by_link_works_once(app, client):
     assert response.status_code == 200
     note = db.session.scalar(select(Notification).where(Notification.recipient == "lupa@example.id"))
     link = re.search(r"http://localhost(/atur-ulang-sandi/\S+)", note.body).group(1)
-    assert client.post(link, {"password": "kata-sandi-baru-1", "password_again": "kata-sandi-baru-1"}).status_code == 302
-    assert client.post(link, {"password": "kata-sandi-baru-2", "password_again": "kata-sandi-baru-2"}).status_code == 422
-    assert client.post("/masuk", {"identifier": user.email, "password": "kata-sandi-baru-1"}).status_code == 302
+    assert (
+        client.post(
+            link, {"password": "kata-sandi-baru-1", "password_again": "kata-sandi-baru-1"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            link, {"password": "kata-sandi-baru-2", "password_again": "kata-sandi-baru-2"}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post("/masuk", {"identifier": user.email, "password": "kata-sandi-baru-1"}).status_code == 302
+    )
 
 
 def test_a_reset_request_for_an_unknown_account_looks_the_same_and_sends_nothing(app, client):
@@ -96,7 +108,9 @@ def test_changing_roles_is_audited_with_before_and_after(app, client):
     ketua = add_staff(coop, "ketua")
     kasir = add_staff(coop, "kasir")
     client.login(ketua)
-    response = client.post(f"/k/{coop.slug}/staf", {"set_roles": "1", "user_id": kasir.id, "roles": ["kasir", "gudang"]})
+    response = client.post(
+        f"/k/{coop.slug}/staf", {"set_roles": "1", "user_id": kasir.id, "roles": ["kasir", "gudang"]}
+    )
     assert response.status_code == 302
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "roles_changed"))
     assert entry.before == {"roles": ["kasir"]} and entry.after["roles"] == ["kasir", "gudang"]

@@ -60,11 +60,11 @@ def test_a_committed_job_runs_once_under_its_tenant_and_rls(app):
     jobs.enqueue("tests.core.test_jobs.count_invitations", tenant_id=coop_b.id)
     db.session.commit()
     _work(app)
-    assert SEEN == [(coop_b.id, 1)]
+    assert [(coop_b.id, 1)] == SEEN
     message = db.session.scalar(select(OutboxMessage))
     assert message.done_at is not None
     jobs.run_outbox_message(message.id)
-    assert SEEN == [(coop_b.id, 1)], "a finished message must not run again"
+    assert [(coop_b.id, 1)] == SEEN, "a finished message must not run again"
 
 
 def _a_user() -> int:

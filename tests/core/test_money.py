@@ -29,7 +29,14 @@ def test_rounding_is_half_up_to_the_rupiah():
 def test_shu_pools_of_the_worked_example_split_to_the_rupiah():
     weights = [30, 15, 25, 20, 4, 3, 2, 1]
     assert split(12_345_679, weights) == [
-        3_703_704, 1_851_852, 3_086_420, 2_469_136, 493_827, 370_370, 246_913, 123_457,
+        3_703_704,
+        1_851_852,
+        3_086_420,
+        2_469_136,
+        493_827,
+        370_370,
+        246_913,
+        123_457,
     ]
 
 
@@ -38,7 +45,10 @@ def test_jasa_modal_of_the_worked_example_gives_the_leftover_to_the_earlier_memb
     assert split(3_086_420, [2_000_000, 5_000_000, 0]) == [881_834, 2_204_586, 0]
 
 
-@given(st.integers(min_value=0, max_value=10**13), st.lists(st.integers(min_value=0, max_value=10**9), min_size=1))
+@given(
+    st.integers(min_value=0, max_value=10**13),
+    st.lists(st.integers(min_value=0, max_value=10**9), min_size=1),
+)
 def test_a_split_always_sums_to_its_total_and_no_part_is_negative(total, weights):
     parts = split(total, weights)
     assert all(p >= 0 for p in parts)

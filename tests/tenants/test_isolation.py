@@ -58,7 +58,10 @@ def test_every_tenant_table_has_forced_rls_the_composite_key_and_a_tenant_index(
     with owner_engine.connect() as conn:
         for table in tables:
             rls, forced = conn.execute(
-                text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+                text(
+                    "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = CAST(:t AS regclass)"
+                ),
+                {"t": table},
             ).one()
             assert rls and forced, f"{table} lacks ENABLE/FORCE ROW LEVEL SECURITY"
             uniques = conn.execute(
@@ -69,7 +72,9 @@ def test_every_tenant_table_has_forced_rls_the_composite_key_and_a_tenant_index(
                 ),
                 {"t": table},
             ).scalars()
-            assert ["id", "tenant_id"] in [sorted(u) for u in uniques], f"{table} lacks UNIQUE (tenant_id, id)"
+            assert ["id", "tenant_id"] in [sorted(u) for u in uniques], (
+                f"{table} lacks UNIQUE (tenant_id, id)"
+            )
             leading = conn.execute(
                 text(
                     "SELECT count(*) FROM pg_index i JOIN pg_attribute a "
@@ -80,7 +85,9 @@ def test_every_tenant_table_has_forced_rls_the_composite_key_and_a_tenant_index(
             ).scalar()
             assert leading, f"{table} has no index leading with tenant_id"
             policies = conn.execute(
-                text("SELECT count(*) FROM pg_policies WHERE tablename = :t AND qual LIKE '%current_tenant_id()%'"),
+                text(
+                    "SELECT count(*) FROM pg_policies WHERE tablename = :t AND qual LIKE '%current_tenant_id()%'"
+                ),
                 {"t": table},
             ).scalar()
             assert policies, f"{table} has no tenant policy"
@@ -176,7 +183,12 @@ def _b_ids(owner_engine, coop_b) -> set[str]:
     ids: set[str] = {"1", "2"}
     with owner_engine.connect() as conn:
         for table in _tenant_tables(owner_engine):
-            ids |= {str(i) for i in conn.execute(text(f"SELECT id FROM {table} WHERE tenant_id = :b"), {"b": coop_b.id}).scalars()}
+            ids |= {
+                str(i)
+                for i in conn.execute(
+                    text(f"SELECT id FROM {table} WHERE tenant_id = :b"), {"b": coop_b.id}
+                ).scalars()
+            }
     return ids
 
 

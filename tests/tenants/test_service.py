@@ -14,7 +14,9 @@ def test_creating_a_cooperative_suggests_the_standard_name_and_audits_it(app):
     coop = service.create_cooperative("32.04.12.2003", None, admin)
     assert coop.name == "Koperasi Desa Merah Putih Cangkuang Wetan"
     assert coop.slug == "cangkuang-wetan"
-    entry = app.extensions["sqlalchemy"].session.scalar(select(AuditEntry).where(AuditEntry.entity == "cooperative"))
+    entry = app.extensions["sqlalchemy"].session.scalar(
+        select(AuditEntry).where(AuditEntry.entity == "cooperative")
+    )
     assert entry.after["village_code"] == "32.04.12.2003"
 
 
@@ -44,10 +46,14 @@ def test_an_invited_person_joins_with_the_invited_roles(app):
     ketua = make_user("Ketua")
     coop = service.create_cooperative("32.04.12.2003", None, ketua)
     with app.test_request_context(), tenant(coop.id):
-        _inv, link = service.invite_staff(coop, email="kasir@example.id", phone=None, roles=["kasir"], invited_by=ketua)
+        _inv, link = service.invite_staff(
+            coop, email="kasir@example.id", phone=None, roles=["kasir"], invited_by=ketua
+        )
         token = link.rsplit("/", 1)[1]
         assert db.session.scalar(select(Notification).where(Notification.recipient == "kasir@example.id"))
-        user = service.accept_invitation(coop, token, user=None, name="Kasir Baru", password="kata-sandi-panjang")
+        user = service.accept_invitation(
+            coop, token, user=None, name="Kasir Baru", password="kata-sandi-panjang"
+        )
         assert service.membership_of(user.id, coop.id).roles == ["kasir"]
         with pytest.raises(service.InvitationInvalid):
             service.accept_invitation(coop, token, user=None, name="Lagi", password="kata-sandi-panjang")
