@@ -26,10 +26,16 @@
     return sel;
   }
 
-  var labels = {2: "Kabupaten/kota", 3: "Kecamatan", 4: "Desa/kelurahan"};
+  // Labels come from the page (translated); these are only the fallback.
+  var labels = {
+    2: picker.getAttribute("data-label-2") || "Kabupaten/kota",
+    3: picker.getAttribute("data-label-3") || "Kecamatan",
+    4: picker.getAttribute("data-label-4") || "Desa/kelurahan"
+  };
+  var placeholder = picker.getAttribute("data-choose") || "— pilih —";
 
   function fill(sel, items, chosen) {
-    var first = sel.options.length ? sel.options[0].text : "— pilih —";
+    var first = sel.options.length ? sel.options[0].text : placeholder;
     sel.innerHTML = "";
     sel.appendChild(new Option(first, ""));
     items.forEach(function (r) { sel.appendChild(new Option(r.name, r.code, false, r.code === chosen)); });
