@@ -26,7 +26,7 @@ test: setup browser lint
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core tenants erp marketplace bench
+	$(BIN)/mypy $(wildcard core tenants erp marketplace bench)
 
 bench: setup
 	$(BIN)/python bench/regions_import.py
