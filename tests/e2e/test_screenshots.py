@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from core.auth import issue_api_token
 from tenants import service
@@ -62,9 +63,10 @@ def test_screenshots_of_the_main_pages(app, new_page, width):
     page.locator("header details.switcher summary").click()
     shoot(page, "dashboard-switcher", width)
     page.locator("header").get_by_role("button", name="English").click()
-    page.wait_for_url(f"**/k/{slug}/*")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     shoot(page, "dashboard-en", width)
     page.locator("header").get_by_role("button", name="Bahasa Indonesia").click()
+    expect(page.locator("html")).to_have_attribute("lang", "id")
 
     page.goto(f"/k/{slug}/staf")
     form = page.locator("form", has=page.get_by_role("button", name="Kirim undangan"))
