@@ -223,3 +223,29 @@ def test_the_levels_the_region_picker_adds_are_labelled_in_the_page_language(app
     placeholder = regency.locator("option").first.inner_text()
     assert label == english(app, "Kabupaten/kota")
     assert placeholder == f"— {english(app, 'pilih')} —"
+
+
+def test_a_refused_role_change_is_shown_at_that_staff_member_not_at_the_invitation_form(app, page):
+    coop = make_cooperative()
+    ketua = add_staff(coop, "ketua", user=make_user("Siti Aminah"))
+    add_staff(coop, "kasir", user=make_user("Budi Santoso"))
+    slug = coop.slug
+    sign_in(page, ketua)
+    page.wait_for_url(f"**/k/{slug}/")
+    page.goto(f"/k/{slug}/staf")
+    row = page.locator("table.list tr", has_text="Siti Aminah")
+    row.locator("summary").click()
+    row.get_by_label("Ketua").uncheck()
+    row.get_by_label("Bendahara").check()
+
+    row.get_by_role("button", name="Simpan peran").click()  # the last ketua may not step down
+
+    row = page.locator("table.list tr", has_text="Siti Aminah")
+    expect(row.get_by_role("alert")).to_contain_text("Koperasi harus tetap memiliki seorang ketua.")
+    assert row.get_by_label("Bendahara").is_checked()  # what was sent, to correct
+    invite = page.locator("section", has=page.get_by_role("heading", name="Undang staf"))
+    assert invite.get_by_role("alert").count() == 0
+    assert (
+        page.locator("table.list tr", has_text="Budi Santoso").locator("details").get_attribute("open")
+        is None
+    )
