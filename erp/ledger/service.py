@@ -1,0 +1,537 @@
+"""The ledger's use cases: install the chart of accounts, post, reverse, close a period, and read
+balances. Every other module moves money by calling `post()` inside its own transaction.
+
+Invariants: a posted entry balances in whole rupiah on active accounts of its own cooperative, in an
+open period; one idempotency key posts once (a repeat returns the first entry, a different payload
+is a conflict); an entry is never changed, only reversed, and at most once; the trial balance's
+debits always equal its credits. The database holds the same rules (see migration 0002).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
+
+from flask import has_request_context
+from flask_babel import LazyString, format_date
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from core import audit
+from core.db import db
+from core.errors import DomainError, ErrorCode, NotFound
+from core.money import InvariantViolation, format_rupiah
+from erp.ledger.models import (
+    MAX_AMOUNT,
+    MAX_LINES,
+    AccountType,
+    BusinessUnit,
+    FiscalPeriod,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    Side,
+)
+from tenants.context import TenantRequired, current_tenant_id
+
+
+class InvalidEntry(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 422
+
+
+class Unbalanced(DomainError):
+    code = ErrorCode.UNBALANCED
+    status = 422
+
+
+class AccountUnknown(DomainError):
+    code = ErrorCode.ACCOUNT_UNKNOWN
+    status = 422
+
+
+class AccountInactive(DomainError):
+    code = ErrorCode.ACCOUNT_INACTIVE
+    status = 422
+
+
+class PeriodClosed(DomainError):
+    code = ErrorCode.PERIOD_CLOSED
+    status = 422
+
+
+class IdempotencyConflict(DomainError):
+    code = ErrorCode.IDEMPOTENCY_CONFLICT
+    status = 409
+
+
+class AlreadyReversed(DomainError):
+    code = ErrorCode.ALREADY_REVERSED
+    status = 409
+
+
+class NewLine(NamedTuple):
+    """One line of an entry to post: exactly one of `debit` and `credit` is a positive rupiah amount."""
+
+    account_code: str
+    debit: int
+    credit: int
+    memo: str | None = None
+
+
+def debit(account_code: str, amount: int, memo: str | None = None) -> NewLine:
+    return NewLine(account_code, amount, 0, memo)
+
+
+def credit(account_code: str, amount: int, memo: str | None = None) -> NewLine:
+    return NewLine(account_code, 0, amount, memo)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A business event to post. `idempotency_key` names the event (e.g. `savings:deposit:812`):
+    posting it again returns the first entry."""
+
+    entry_date: date
+    description: str
+    source_module: str
+    source_id: str | int | None
+    idempotency_key: str
+    lines: Sequence[NewLine | tuple[Any, ...]] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.lines))
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    code: str
+    name: str
+    debit: int
+    credit: int
+
+
+class ChartAccount(NamedTuple):
+    code: str
+    name: str
+    type: AccountType
+    normal_side: Side
+    business_unit: BusinessUnit | None = None
+    parent_code: str | None = None
+
+
+_A, _L, _E = AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY
+_I, _X = AccountType.INCOME, AccountType.EXPENSE
+_D, _C = Side.DEBIT, Side.CREDIT
+_SP, _SB, _AP = BusinessUnit.SIMPAN_PINJAM, BusinessUnit.SEMBAKO, BusinessUnit.APOTEK
+_LG, _KL, _UM = BusinessUnit.LOGISTIK, BusinessUnit.KLINIK, BusinessUnit.UMUM
+
+# The standard chart of a cooperative under SAK EP (DOMAIN.md §5). Contra accounts (PPAP,
+# akumulasi penyusutan) sit under the asset they reduce and have a credit normal side.
+STANDARD_CHART: tuple[ChartAccount, ...] = (
+    ChartAccount("1-1100", "Kas", _A, _D),
+    ChartAccount("1-1110", "Bank", _A, _D),
+    ChartAccount("1-1120", "Piutang Anggota", _A, _D),
+    ChartAccount("1-1130", "Piutang Usaha", _A, _D),
+    ChartAccount("1-1400", "Pinjaman Anggota", _A, _D, _SP),
+    ChartAccount("1-1410", "Penyisihan Penghapusan Aset Produktif (PPAP)", _A, _C, _SP, "1-1400"),
+    ChartAccount("1-1500", "Persediaan Sembako", _A, _D, _SB),
+    ChartAccount("1-1510", "Persediaan Apotek", _A, _D, _AP),
+    ChartAccount("1-2100", "Aset Tetap", _A, _D),
+    ChartAccount("1-2110", "Akumulasi Penyusutan Aset Tetap", _A, _C, None, "1-2100"),
+    ChartAccount("2-1100", "Simpanan Sukarela", _L, _C, _SP),
+    ChartAccount("2-1200", "Simpanan Berjangka", _L, _C, _SP),
+    ChartAccount("2-1300", "Utang Usaha", _L, _C),
+    ChartAccount("2-1310", "Utang Pajak", _L, _C),
+    ChartAccount("2-1320", "Biaya yang Masih Harus Dibayar", _L, _C),
+    ChartAccount("2-1330", "Utang SHU Anggota", _L, _C),
+    ChartAccount("2-1340", "Dana Pengurus dan Pengawas", _L, _C),
+    ChartAccount("2-1350", "Dana Karyawan", _L, _C),
+    ChartAccount("2-1360", "Dana Pendidikan", _L, _C),
+    ChartAccount("2-1370", "Dana Sosial", _L, _C),
+    ChartAccount("2-1380", "Dana Pembangunan Daerah Kerja", _L, _C),
+    ChartAccount("2-2100", "Pinjaman Bank (Himbara)", _L, _C),
+    ChartAccount("3-1000", "Simpanan Pokok", _E, _C),
+    ChartAccount("3-2000", "Simpanan Wajib", _E, _C),
+    ChartAccount("3-3000", "Hibah dan Donasi", _E, _C),
+    ChartAccount("3-4000", "Cadangan", _E, _C),
+    ChartAccount("3-5000", "SHU Tahun Berjalan", _E, _C),
+    ChartAccount("4-1100", "Pendapatan Jasa Pinjaman", _I, _C, _SP),
+    ChartAccount("4-1200", "Pendapatan Provisi", _I, _C, _SP),
+    ChartAccount("4-1300", "Pendapatan Denda", _I, _C, _SP),
+    ChartAccount("4-2100", "Penjualan Sembako", _I, _C, _SB),
+    ChartAccount("4-2200", "Penjualan Apotek", _I, _C, _AP),
+    ChartAccount("4-2300", "Pendapatan Jasa Logistik", _I, _C, _LG),
+    ChartAccount("4-2400", "Pendapatan Klinik", _I, _C, _KL),
+    ChartAccount("4-9000", "Pendapatan Lain-lain", _I, _C, _UM),
+    ChartAccount("5-1100", "Harga Pokok Penjualan Sembako", _X, _D, _SB),
+    ChartAccount("5-1200", "Harga Pokok Penjualan Apotek", _X, _D, _AP),
+    ChartAccount("6-1000", "Beban Gaji", _X, _D, _UM),
+    ChartAccount("6-2000", "Beban Jasa Simpanan", _X, _D, _SP),
+    ChartAccount("6-3000", "Beban PPAP", _X, _D, _SP),
+    ChartAccount("6-4000", "Beban Penyusutan", _X, _D, _UM),
+    ChartAccount("6-5000", "Beban Rapat Anggota Tahunan (RAT)", _X, _D, _UM),
+    ChartAccount("6-6000", "Beban Pajak", _X, _D, _UM),
+    ChartAccount("6-7000", "Beban Bunga Pinjaman Bank", _X, _D, _UM),
+    ChartAccount("6-9000", "Beban Umum dan Administrasi", _X, _D, _UM),
+)
+
+
+def install_chart_of_accounts() -> int:
+    """Create the standard accounts the current cooperative lacks (by code); returns how many were
+    created. Existing accounts, renamed or deactivated ones included, are left as they are."""
+    tenant_id = _require_tenant()
+    created = 0
+    pending = list(STANDARD_CHART)
+    while pending:
+        ids = {code: id_ for code, id_ in db.session.execute(select(LedgerAccount.code, LedgerAccount.id))}
+        ready = [a for a in pending if a.parent_code is None or a.parent_code in ids]
+        if not ready:
+            raise InvariantViolation("the standard chart names a parent it does not define")
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "code": a.code,
+                "name": a.name,
+                "type": a.type.value,
+                "normal_side": a.normal_side.value,
+                "business_unit": a.business_unit.value if a.business_unit else None,
+                "parent_id": ids.get(a.parent_code) if a.parent_code else None,
+            }
+            for a in ready
+        ]
+        stmt = (
+            pg_insert(LedgerAccount)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["tenant_id", "code"])
+            .returning(LedgerAccount.id)
+        )
+        created += len(db.session.execute(stmt).all())
+        pending = [a for a in pending if a not in ready]
+    return created
+
+
+def post(entry: NewEntry, *, posted_by: int | None = None) -> JournalEntry:
+    """Post `entry` in the caller's transaction (flushed, not committed) and return it; a repeat of
+    an idempotency key returns the entry first posted under it."""
+    return _post(entry, posted_by=posted_by, reverses_entry_id=None)
+
+
+def reverse(
+    entry_id: int, reason: str, idempotency_key: str, *, entry_date: date | None = None
+) -> JournalEntry:
+    """Post the mirror of entry `entry_id`, pointing to it. Dated like the original unless
+    `entry_date` is given (needed when the original's period is closed)."""
+    _require_tenant()
+    original = db.session.scalar(select(JournalEntry).where(JournalEntry.id == entry_id).with_for_update())
+    if original is None:
+        raise NotFound(_l("Jurnal #%(id)s tidak ditemukan.", id=entry_id))
+    if original.reverses_entry_id is not None:
+        raise InvalidEntry(
+            _l("Jurnal #%(id)s adalah jurnal pembalik dan tidak dapat dibalik lagi.", id=original.id)
+        )
+    lines = db.session.execute(
+        select(LedgerAccount.code, JournalLine.debit, JournalLine.credit, JournalLine.memo)
+        .join(
+            LedgerAccount,
+            and_(
+                LedgerAccount.id == JournalLine.account_id, LedgerAccount.tenant_id == JournalLine.tenant_id
+            ),
+        )
+        .where(JournalLine.entry_id == original.id)
+        .order_by(JournalLine.id)
+    ).all()
+    mirror = NewEntry(
+        entry_date=entry_date or original.entry_date,
+        description=f"Pembalikan jurnal #{original.id}: {reason}",
+        source_module=original.source_module,
+        source_id=original.source_id,
+        idempotency_key=idempotency_key,
+        lines=[NewLine(code, line_credit, line_debit, memo) for code, line_debit, line_credit, memo in lines],
+    )
+    return _post(mirror, posted_by=None, reverses_entry_id=original.id)
+
+
+def close_period(year: int, month: int, *, closed_by: int | None = None) -> FiscalPeriod:
+    """Close a month of the current cooperative's books: entries dated in it are refused from now
+    on. Waits for postings into that month still in flight. Closing a closed period changes nothing."""
+    tenant_id = _require_tenant()
+    if not (2000 <= year <= 2999 and 1 <= month <= 12):
+        raise InvalidEntry(_l("Periode tidak sah."))
+    db.session.execute(select(func.pg_advisory_xact_lock(_period_lock_key(tenant_id, year, month))))
+    period = db.session.scalar(
+        select(FiscalPeriod).where(FiscalPeriod.year == year, FiscalPeriod.month == month).with_for_update()
+    )
+    if period is None:
+        period = FiscalPeriod(year=year, month=month)
+        db.session.add(period)
+    if period.closed_at is None:
+        period.closed_at = datetime.now(UTC)
+        period.closed_by = closed_by if closed_by is not None else _actor_id()
+        db.session.flush()
+        audit.record("ledger.period_closed", "fiscal_period", period.id, after={"year": year, "month": month})
+    return period
+
+
+def account_balance(code: str, as_of: date) -> int:
+    """The balance of account `code` at the end of `as_of`, on its normal side (a debit-normal
+    account with more credits than debits has a negative balance)."""
+    _require_tenant()
+    account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+    if account is None:
+        raise AccountUnknown(_l("Akun %(code)s tidak ada di bagan akun.", code=code))
+    total_debit, total_credit = db.session.execute(
+        select(
+            func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0)
+        ).where(JournalLine.account_id == account.id, JournalLine.entry_date <= as_of)
+    ).one()
+    net_debit = int(total_debit) - int(total_credit)
+    return net_debit if account.normal_side == Side.DEBIT else -net_debit
+
+
+def trial_balance(as_of: date) -> list[TrialBalanceRow]:
+    """Every account with postings up to `as_of`, its net balance in the debit or the credit column,
+    ordered by code. The two columns always total the same."""
+    _require_tenant()
+    sums = (
+        select(
+            JournalLine.account_id,
+            func.sum(JournalLine.debit).label("debit"),
+            func.sum(JournalLine.credit).label("credit"),
+        )
+        .where(JournalLine.entry_date <= as_of)
+        .group_by(JournalLine.account_id)
+        .subquery()
+    )
+    result = db.session.execute(
+        select(LedgerAccount.code, LedgerAccount.name, sums.c.debit, sums.c.credit)
+        .join(sums, sums.c.account_id == LedgerAccount.id)
+        .order_by(LedgerAccount.code)
+    )
+    rows = []
+    for code, name, total_debit, total_credit in result:
+        net = int(total_debit) - int(total_credit)
+        rows.append(TrialBalanceRow(code, name, max(net, 0), max(-net, 0)))
+    if sum(r.debit for r in rows) != sum(r.credit for r in rows):
+        raise InvariantViolation(f"trial balance at {as_of} does not balance")
+    return rows
+
+
+# --- posting -------------------------------------------------------------------------------------
+
+
+def _post(entry: NewEntry, *, posted_by: int | None, reverses_entry_id: int | None) -> JournalEntry:
+    tenant_id = _require_tenant()
+    lines = _validated_lines(entry)
+    description, source_id = _validated_header(entry)
+    payload_hash = _payload_hash(entry, description, source_id, lines, reverses_entry_id)
+
+    first = _entry_by_key(entry.idempotency_key)
+    if first is not None:
+        return _repeat(first, payload_hash)
+    if reverses_entry_id is not None:
+        earlier = db.session.scalar(
+            select(JournalEntry.id).where(JournalEntry.reverses_entry_id == reverses_entry_id)
+        )
+        if earlier is not None:
+            raise AlreadyReversed(
+                _l("Jurnal #%(id)s sudah dibalik oleh jurnal #%(by)s.", id=reverses_entry_id, by=earlier)
+            )
+
+    _refuse_closed_period(tenant_id, entry.entry_date)
+    accounts = _usable_accounts({line.account_code for line in lines})
+
+    stmt = (
+        pg_insert(JournalEntry)
+        .values(
+            tenant_id=tenant_id,
+            entry_date=entry.entry_date,
+            description=description,
+            source_module=entry.source_module,
+            source_id=source_id,
+            idempotency_key=entry.idempotency_key,
+            payload_hash=payload_hash,
+            reverses_entry_id=reverses_entry_id,
+            posted_by=posted_by if posted_by is not None else _actor_id(),
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+        .returning(JournalEntry)
+    )
+    posted = db.session.scalar(stmt)
+    if posted is None:
+        # Another transaction posted the same key between our look-up and our insert; the insert
+        # waited for it to commit, so the first entry is visible now.
+        first = _entry_by_key(entry.idempotency_key)
+        if first is None:
+            raise InvariantViolation(
+                f"idempotency key {entry.idempotency_key!r} conflicted but is not visible"
+            )
+        return _repeat(first, payload_hash)
+    db.session.execute(
+        insert(JournalLine),
+        [
+            {
+                "tenant_id": tenant_id,
+                "entry_id": posted.id,
+                "entry_date": entry.entry_date,
+                "account_id": accounts[line.account_code],
+                "debit": line.debit,
+                "credit": line.credit,
+                "memo": line.memo,
+            }
+            for line in lines
+        ],
+    )
+    return posted
+
+
+def _validated_header(entry: NewEntry) -> tuple[str, str | None]:
+    if type(entry.entry_date) is not date:
+        raise InvalidEntry(
+            _l("Tanggal jurnal harus berupa tanggal."), fields={"entry_date": [_l("Tanggal tidak sah.")]}
+        )
+    description = entry.description.strip() if isinstance(entry.description, str) else ""
+    if not description or len(description) > 500:
+        raise InvalidEntry(_l("Keterangan jurnal wajib diisi (paling banyak 500 karakter)."))
+    if not isinstance(entry.source_module, str) or not 0 < len(entry.source_module) <= 40:
+        raise InvalidEntry(_l("Sumber jurnal wajib diisi."))
+    key = entry.idempotency_key
+    if not isinstance(key, str) or not key.strip() or len(key) > 120:
+        raise InvalidEntry(_l("Kunci idempotensi wajib diisi (paling banyak 120 karakter)."))
+    if isinstance(entry.source_id, bool) or not isinstance(entry.source_id, str | int | None):
+        raise InvalidEntry(_l("Nomor dokumen sumber tidak sah."))
+    source_id = None if entry.source_id is None else str(entry.source_id)
+    if source_id is not None and len(source_id) > 80:
+        raise InvalidEntry(_l("Nomor dokumen sumber terlalu panjang."))
+    return description, source_id
+
+
+def _validated_lines(entry: NewEntry) -> list[NewLine]:
+    if not 2 <= len(entry.lines) <= MAX_LINES:
+        raise InvalidEntry(_l("Jurnal harus memiliki 2 sampai %(max)s baris.", max=MAX_LINES))
+    lines: list[NewLine] = []
+    for number, raw in enumerate(entry.lines, start=1):
+        if not isinstance(raw, tuple) or len(raw) not in (3, 4):
+            raise InvalidEntry(_l("Baris %(n)s: bentuk baris tidak sah.", n=number))
+        line = NewLine(*raw)
+        if not isinstance(line.account_code, str) or not line.account_code:
+            raise InvalidEntry(_l("Baris %(n)s: kode akun wajib diisi.", n=number))
+        for amount in (line.debit, line.credit):
+            if not isinstance(amount, int) or isinstance(amount, bool):
+                raise InvalidEntry(_l("Baris %(n)s: jumlah harus rupiah bulat.", n=number))
+            if not 0 <= amount <= MAX_AMOUNT:
+                raise InvalidEntry(
+                    _l("Baris %(n)s: jumlah tidak boleh negatif atau melebihi batas.", n=number)
+                )
+        if (line.debit > 0) == (line.credit > 0):
+            raise InvalidEntry(_l("Baris %(n)s: isi tepat satu sisi, debit atau kredit.", n=number))
+        if line.memo is not None and (not isinstance(line.memo, str) or len(line.memo) > 200):
+            raise InvalidEntry(_l("Baris %(n)s: memo paling banyak 200 karakter.", n=number))
+        lines.append(line)
+    total_debit = sum(line.debit for line in lines)
+    total_credit = sum(line.credit for line in lines)
+    if total_debit != total_credit:
+        raise Unbalanced(
+            _l(
+                "Jurnal tidak seimbang: debit %(debit)s, kredit %(credit)s.",
+                debit=format_rupiah(total_debit),
+                credit=format_rupiah(total_credit),
+            )
+        )
+    return lines
+
+
+def _payload_hash(
+    entry: NewEntry, description: str, source_id: str | None, lines: list[NewLine], reverses: int | None
+) -> str:
+    payload = {
+        "entry_date": entry.entry_date.isoformat(),
+        "description": description,
+        "source_module": entry.source_module,
+        "source_id": source_id,
+        "reverses_entry_id": reverses,
+        "lines": [list(line) for line in lines],
+    }
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _entry_by_key(key: str) -> JournalEntry | None:
+    return db.session.scalar(select(JournalEntry).where(JournalEntry.idempotency_key == key))
+
+
+def _repeat(first: JournalEntry, payload_hash: str) -> JournalEntry:
+    if first.payload_hash != payload_hash:
+        raise IdempotencyConflict(
+            _l(
+                "Kunci idempotensi %(key)s sudah dipakai oleh jurnal #%(id)s dengan isi yang berbeda.",
+                key=first.idempotency_key,
+                id=first.id,
+            )
+        )
+    return first
+
+
+def _refuse_closed_period(tenant_id: int, entry_date: date) -> None:
+    # A shared lock per period: postings run side by side, and `close_period` (exclusive) waits for
+    # those in flight; the state is read after the lock, so a posting never lands in a closed month.
+    key = _period_lock_key(tenant_id, entry_date.year, entry_date.month)
+    db.session.execute(select(func.pg_advisory_xact_lock_shared(key)))
+    closed_at = db.session.scalar(
+        select(FiscalPeriod.closed_at).where(
+            FiscalPeriod.year == entry_date.year, FiscalPeriod.month == entry_date.month
+        )
+    )
+    if closed_at is not None:
+        raise PeriodClosed(
+            _l(
+                "Periode %(period)s sudah ditutup: jurnal bertanggal %(date)s tidak dapat diposting.",
+                period=_month_label(entry_date),
+                date=LazyString(lambda: format_date(entry_date, "d MMMM y")),
+            )
+        )
+
+
+def _usable_accounts(codes: set[str]) -> dict[str, int]:
+    found = db.session.execute(
+        select(LedgerAccount.code, LedgerAccount.id, LedgerAccount.name, LedgerAccount.active).where(
+            LedgerAccount.code.in_(sorted(codes))
+        )
+    ).all()
+    missing = codes - {row.code for row in found}
+    if missing:
+        raise AccountUnknown(_l("Akun %(codes)s tidak ada di bagan akun.", codes=", ".join(sorted(missing))))
+    for row in found:
+        if not row.active:
+            raise AccountInactive(
+                _l("Akun %(code)s %(name)s sudah tidak aktif.", code=row.code, name=row.name)
+            )
+    return {row.code: row.id for row in found}
+
+
+def _period_lock_key(tenant_id: int, year: int, month: int) -> Any:
+    return func.hashtextextended(f"ledger.period:{tenant_id}:{year}:{month:02d}", 0)
+
+
+def _month_label(day: date) -> LazyString:
+    first = date(day.year, day.month, 1)
+    return LazyString(lambda: format_date(first, "MMMM y"))
+
+
+def _require_tenant() -> int:
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantRequired("the ledger needs a current cooperative")
+    return tenant_id
+
+
+def _actor_id() -> int | None:
+    if has_request_context() and current_user.is_authenticated:
+        return int(current_user.id)
+    return None
