@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from core.auth import token_digest
 from core.db import db
 from tenants.models import Cooperative, Invitation
+from tests.erp.ledger.isolation import seed_ledger
 
 Seeder = Callable[[Cooperative, str, int], None]
 
@@ -29,4 +30,4 @@ def seed_invitations(coop: Cooperative, marker: str, user_id: int) -> None:
     )
 
 
-SEEDERS: list[Seeder] = [seed_invitations]
+SEEDERS: list[Seeder] = [seed_invitations, seed_ledger]

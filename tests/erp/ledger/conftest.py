@@ -14,15 +14,6 @@ from erp.ledger.service import NewEntry, NewLine
 from tenants.context import tenant
 from tenants.models import Cooperative
 from tests.conftest import make_cooperative
-from tests.erp.ledger.isolation import seed_ledger
-from tests.tenants.isolation import SEEDERS
-
-# Bridge until `tests/tenants/isolation.py` lists `seed_ledger` itself (that file belongs to the
-# isolation suite): conftest files load at collection, before any test runs. Idempotent, so the
-# ledger tables are seeded once either way.
-if seed_ledger not in SEEDERS:
-    SEEDERS.append(seed_ledger)
-
 DAY = date(2025, 3, 15)
 
 
