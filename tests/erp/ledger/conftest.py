@@ -14,6 +14,7 @@ from erp.ledger.service import NewEntry, NewLine
 from tenants.context import tenant
 from tenants.models import Cooperative
 from tests.conftest import make_cooperative
+
 DAY = date(2025, 3, 15)
 
 
