@@ -31,15 +31,33 @@ CREATE TEMP TABLE regions_stage (
 ) ON COMMIT DROP
 """
 
-_MERGE = """
+# One import at a time (SHARE ROW EXCLUSIVE conflicts with itself and with writers); readers and
+# the foreign-key checks of new cooperatives (ROW SHARE) go on.
+_LOCK = "LOCK TABLE regions IN SHARE ROW EXCLUSIVE MODE"
+
+# Changed rows only: a hash join, and no lock or WAL for the rows that stay the same (an
+# `ON CONFLICT DO UPDATE … WHERE` locks and logs every conflicting row, changed or not).
+_UPDATE = """
+UPDATE regions
+SET parent_code = s.parent_code, level = s.level, name = s.name, lower_name = lower(s.name), kind = s.kind
+FROM (
+    SELECT code, parent_code, array_length(string_to_array(code, '.'), 1) AS level, name, kind
+    FROM regions_stage
+) AS s
+WHERE regions.code = s.code
+  AND (regions.parent_code, regions.level, regions.name, regions.kind)
+      IS DISTINCT FROM (s.parent_code, s.level, s.name, s.kind)
+"""
+
+# What is left in the stage after dropping the codes already known is new: plain inserts, no
+# speculative insertion per row. The INSERT must not read `regions` itself: an anti-join planned
+# while the table is empty (a nested loop over it) would rescan it as it grows, quadratically.
+_KNOWN = "DELETE FROM regions_stage USING regions WHERE regions.code = regions_stage.code"
+
+_INSERT = """
 INSERT INTO regions (code, parent_code, level, name, lower_name, kind)
 SELECT code, parent_code, array_length(string_to_array(code, '.'), 1), name, lower(name), kind
 FROM regions_stage
-ON CONFLICT (code) DO UPDATE
-SET parent_code = EXCLUDED.parent_code, level = EXCLUDED.level, name = EXCLUDED.name,
-    lower_name = EXCLUDED.lower_name, kind = EXCLUDED.kind
-WHERE (regions.parent_code, regions.level, regions.name, regions.kind)
-      IS DISTINCT FROM (EXCLUDED.parent_code, EXCLUDED.level, EXCLUDED.name, EXCLUDED.kind)
 """
 
 
@@ -47,7 +65,8 @@ def import_regions(conn: Connection, data_dir: Path = DATA_DIR) -> int:
     """Load or refresh all regions in the caller's transaction; returns how many rows changed.
 
     The CSV files are streamed unchanged into a staging table with COPY; levels and the search key
-    are derived in SQL, and only new or changed rows are written."""
+    are derived in SQL, and only new or changed rows are written (changed rows updated, then new
+    rows inserted, under a table lock that serialises concurrent imports)."""
     raw = conn.connection.driver_connection
     if raw is None:
         raise RuntimeError("region import needs a live psycopg connection")
@@ -60,8 +79,12 @@ def import_regions(conn: Connection, data_dir: Path = DATA_DIR) -> int:
             ):
                 while chunk := f.read(1 << 20):
                     copy.write(chunk)
-        cur.execute(_MERGE)
+        cur.execute(_LOCK)
+        cur.execute(_UPDATE)
         changed = cur.rowcount
+        cur.execute(_KNOWN)
+        cur.execute(_INSERT)
+        changed += cur.rowcount
         cur.execute("DROP TABLE regions_stage")
     return changed
 
@@ -96,9 +119,7 @@ def paths_of(codes: list[str]) -> dict[str, RegionPath]:
     wanted = {a for c in codes for a in ancestors(c)}
     rows = {r.code: r.name for r in db.session.scalars(select(Region).where(Region.code.in_(wanted)))}
     return {
-        c: RegionPath(c, tuple(rows[a] for a in reversed(ancestors(c)) if a in rows))
-        for c in codes
-        if c in rows
+        c: RegionPath(c, tuple(rows[a] for a in reversed(ancestors(c)) if a in rows)) for c in codes if c in rows
     }
 
 
