@@ -166,7 +166,7 @@ def _account_page(
 @bp.get("/akun")
 @login_required
 def account() -> Any:
-    return _account_page()
+    return _account_page(new_secret=session.pop("new_api_token", None))
 
 
 @bp.post("/akun/token")
@@ -180,4 +180,5 @@ def create_token() -> Any:
     if tenants.membership_of(current_user.id, data["cooperative_id"]) is None:
         return _account_page({"cooperative_id": [_("Anda bukan staf koperasi itu.")]}, status=422)
     _token, secret = auth.issue_api_token(current_user, data["name"], cooperative_id=data["cooperative_id"])
-    return _account_page(new_secret=secret)
+    session["new_api_token"] = secret  # shown once, after the redirect; a reload issues nothing
+    return redirect(url_for("core.account"))

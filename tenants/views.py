@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
@@ -136,7 +136,7 @@ def _staff_page(coop: Cooperative, template: str) -> Any:
 
     errors: dict[str, Any] = {}
     status = 200
-    new_link = None
+    new_link = session.pop("invitation_link", None) if request.method == "GET" else None
     can_manage = has_permission("staff.manage") or has_permission("platform.cooperatives")
     if request.method == "POST":
         if not can_manage:
@@ -144,7 +144,7 @@ def _staff_page(coop: Cooperative, template: str) -> Any:
         try:
             if "invite" in request.form:
                 data = load_form(InvitationSchema())
-                _invitation, new_link = service.invite_staff(
+                _invitation, link = service.invite_staff(
                     coop,
                     email=data.get("email"),
                     phone=data.get("phone"),
@@ -152,6 +152,8 @@ def _staff_page(coop: Cooperative, template: str) -> Any:
                     invited_by=current_user,
                 )
                 flash(_("Undangan dibuat. Kirim tautannya kepada orang yang diundang."))
+                session["invitation_link"] = link  # shown once, after the redirect
+                return redirect(request.path)
             elif "set_roles" in request.form:
                 data = load_form(RolesSchema())
                 service.set_roles(coop, data["user_id"], data["roles"])

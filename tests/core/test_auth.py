@@ -142,3 +142,25 @@ def test_a_person_in_two_cooperatives_switches_between_them(app, client):
     assert coop_a.name in client.get("/k/satu/").get_data(as_text=True)
     page = client.get("/k/dua/").get_data(as_text=True)
     assert coop_b.name in page and "Pengawas" in page
+
+
+def test_reloading_after_an_invitation_or_a_new_token_repeats_nothing(app, client):
+    from core.models import ApiToken
+
+    coop = make_cooperative()
+    ketua = add_staff(coop, "ketua")
+    client.login(ketua)
+    response = client.post(
+        f"/k/{coop.slug}/staf", {"invite": "1", "email": "baru@example.id", "roles": "kasir"}
+    )
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "/undangan/" in page
+    assert "/undangan/" not in client.get(response.location).get_data(as_text=True), "the link shows once"
+    client.get("/akun")
+    response = client.post("/akun/token", {"name": "laptop", "cooperative_id": coop.id})
+    assert response.status_code == 302
+    assert '<code class="secret">kpd_' in client.get("/akun").get_data(as_text=True)
+    assert '<code class="secret">' not in client.get("/akun").get_data(as_text=True), "the secret shows once"
+    assert len(db.session.scalars(select(Notification)).all()) == 1
+    assert len(db.session.scalars(select(ApiToken)).all()) == 1
