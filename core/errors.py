@@ -30,6 +30,10 @@ class ErrorCode(enum.StrEnum):
     ACCOUNT_UNKNOWN = "account_unknown"
     ACCOUNT_INACTIVE = "account_inactive"
     ALREADY_REVERSED = "already_reversed"
+    INVALID_TRANSITION = "invalid_transition"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    IMPORT_REJECTED = "import_rejected"
+    APPROVAL_REQUIRED = "approval_required"
     INTERNAL = "internal_error"
 
 

@@ -14,6 +14,7 @@ from core.auth import token_digest
 from core.db import db
 from tenants.models import Cooperative, Invitation
 from tests.erp.ledger.isolation import seed_ledger
+from tests.erp.membership.isolation import seed_membership
 
 Seeder = Callable[[Cooperative, str, int], None]
 
@@ -30,4 +31,4 @@ def seed_invitations(coop: Cooperative, marker: str, user_id: int) -> None:
     )
 
 
-SEEDERS: list[Seeder] = [seed_invitations, seed_ledger]
+SEEDERS: list[Seeder] = [seed_invitations, seed_ledger, seed_membership]

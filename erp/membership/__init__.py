@@ -1,0 +1,1 @@
+"""Membership: the member register, its lifecycle, and the member card."""
