@@ -13,6 +13,7 @@ between it and ours is the cost of the import itself (staging, the merge).
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -155,7 +156,10 @@ def main() -> None:
     assert all(f.rows == total for f in figures[3:])
 
     base = min(baseline.seconds)
-    print(f"regions: {total} rows ({villages} villages); seconds, best and median of {REPEATS} runs")
+    print(
+        f"regions: {total} rows ({villages} villages); seconds, best and median of {REPEATS} runs "
+        f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+    )
     for figure in figures:
         best, median = min(figure.seconds), statistics.median(figure.seconds)
         label = f"{figure.label} ({figure.rows} rows)"
