@@ -16,4 +16,5 @@ class Periodic:
 
 SCHEDULE: list[Periodic] = [
     Periodic("outbox-sweep", "core.jobs.sweep_outbox", interval=15),
+    Periodic("savings-interest", "erp.savings.jobs.schedule_monthly_interest", cron="30 0 1 * *"),
 ]

@@ -233,11 +233,9 @@ def record_death(member_id: int, heir_name: str, heir_nik: str | None, on: date)
 
 
 def _settle_savings(member: Member, on: date, payee: str) -> int:
-    try:
-        from erp.savings import service as savings  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # no savings module in this deployment yet
-        return 0
-    return int(savings.settle_on_exit(member.id, on=on, payee=payee))
+    from erp.savings import service as savings  # savings depends on the register, not the reverse
+
+    return savings.settle_on_exit(member.id, on=on, payee=payee)
 
 
 # --- personal data (UU PDP) ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from core.db import db
 from tenants.models import Cooperative, Invitation
 from tests.erp.ledger.isolation import seed_ledger
 from tests.erp.membership.isolation import seed_membership
+from tests.erp.savings.isolation import seed_savings
 
 Seeder = Callable[[Cooperative, str, int], None]
 
@@ -31,4 +32,4 @@ def seed_invitations(coop: Cooperative, marker: str, user_id: int) -> None:
     )
 
 
-SEEDERS: list[Seeder] = [seed_invitations, seed_ledger, seed_membership]
+SEEDERS: list[Seeder] = [seed_invitations, seed_ledger, seed_membership, seed_savings]

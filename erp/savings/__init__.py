@@ -1,0 +1,1 @@
+"""Savings (simpanan): products, member accounts, desk deposits and withdrawals, interest."""
