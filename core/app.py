@@ -74,12 +74,15 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api_bp: Any) -> None:
+    import erp.ledger.api  # noqa: F401 - registers its routes on the API blueprint
     import tenants.api  # noqa: F401 - registers its routes on the API blueprint
     from core.views import bp as core_bp
+    from erp.ledger.views import bp as ledger_bp
     from tenants.views import bp as tenants_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(tenants_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(api_bp)
 
 

@@ -17,13 +17,19 @@ from flask_login import current_user
 
 from core.errors import DomainError, ErrorCode, Forbidden, wants_json
 
+# The books: the bendahara keeps them (enters journals, maintains the chart); another board member
+# approves journals (maker-checker); the ketua also closes periods and sets the SHU allocation.
+LEDGER_BENDAHARA = {"ledger.view", "ledger.enter", "ledger.accounts"}
+LEDGER_APPROVER = {"ledger.view", "ledger.approve"}
+LEDGER_KETUA = LEDGER_APPROVER | {"ledger.accounts", "ledger.close", "ledger.settings"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # cooperative roles
-    "ketua": frozenset({"dashboard.view", "staff.view", "staff.manage", "audit.view"}),
-    "sekretaris": frozenset({"dashboard.view", "staff.view", "staff.manage"}),
-    "bendahara": frozenset({"dashboard.view", "staff.view"}),
-    "pengawas": frozenset({"dashboard.view", "staff.view", "audit.view"}),
-    "manajer": frozenset({"dashboard.view", "staff.view"}),
+    "ketua": frozenset({"dashboard.view", "staff.view", "staff.manage", "audit.view"} | LEDGER_KETUA),
+    "sekretaris": frozenset({"dashboard.view", "staff.view", "staff.manage"} | LEDGER_APPROVER),
+    "bendahara": frozenset({"dashboard.view", "staff.view"} | LEDGER_BENDAHARA),
+    "pengawas": frozenset({"dashboard.view", "staff.view", "audit.view", "ledger.view"}),
+    "manajer": frozenset({"dashboard.view", "staff.view", "ledger.view"}),
     "kasir": frozenset({"dashboard.view"}),
     "apoteker": frozenset({"dashboard.view"}),
     "gudang": frozenset({"dashboard.view"}),

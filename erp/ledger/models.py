@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -20,11 +22,13 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Numeric,
     SmallInteger,
     String,
     UniqueConstraint,
     true,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow_column
@@ -171,3 +175,130 @@ class FiscalPeriod(TenantScoped, Base):
     month: Mapped[int] = mapped_column(SmallInteger)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ManualEntryStatus(enum.StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    REFUSED = "refused"
+
+
+class EquityBasis(enum.StrEnum):
+    """Which equity savings weigh a member's jasa modal: the year-end balance or the average of the
+    twelve month-end balances."""
+
+    YEAR_END = "year_end"
+    AVERAGE = "average"
+
+
+# The SHU pools in the order of the AD/ART (and of the largest-remainder tie-break), with the
+# default percentages of DOMAIN.md §10; they sum to 100.
+SHU_POOLS: tuple[tuple[str, Decimal], ...] = (
+    ("cadangan", Decimal(30)),
+    ("jasa_modal", Decimal(15)),
+    ("jasa_usaha", Decimal(25)),
+    ("pembangunan_desa", Decimal(20)),
+    ("pengurus", Decimal(4)),
+    ("karyawan", Decimal(3)),
+    ("pendidikan", Decimal(2)),
+    ("sosial", Decimal(1)),
+)
+DEFAULT_APPROVAL_THRESHOLD = 10_000_000
+
+
+class LedgerSettings(TenantScoped, Base):
+    """A cooperative's bookkeeping choices: above which amount a manual entry needs two approvals,
+    and the SHU allocation of its AD/ART (percentages that sum to exactly 100). One row at most;
+    none means the defaults."""
+
+    __tablename__ = "ledger_settings"
+    __table_args__ = (
+        UniqueConstraint("tenant_id"),
+        CheckConstraint("approval_threshold >= 0", name="threshold_not_negative"),
+        CheckConstraint(
+            " AND ".join(f"shu_{name} BETWEEN 0 AND 100" for name, _ in SHU_POOLS), name="shares_in_range"
+        ),
+        CheckConstraint(" + ".join(f"shu_{name}" for name, _ in SHU_POOLS) + " = 100", name="shares_sum_100"),
+        CheckConstraint(f"equity_basis IN ({_sql_list(EquityBasis)})", name="equity_basis_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    approval_threshold: Mapped[int] = mapped_column(BigInteger)
+    shu_cadangan: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    shu_jasa_modal: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    shu_jasa_usaha: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    shu_pembangunan_desa: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    shu_pengurus: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    shu_karyawan: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    shu_pendidikan: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    shu_sosial: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    equity_basis: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = utcnow_column()
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ManualEntry(TenantScoped, Base):
+    """A journal entry typed by staff, waiting for approval (maker-checker). It is posted to the
+    books once it has its required approvals (two above the cooperative's threshold), each by a
+    person other than its maker; or it is refused, with a reason. Decided entries do not change."""
+
+    __tablename__ = "manual_entries"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "request_key"),
+        # Target of the approvals' key, which carries the maker so the database refuses self-approval.
+        UniqueConstraint("tenant_id", "id", "created_by"),
+        CheckConstraint(f"status IN ({_sql_list(ManualEntryStatus)})", name="status_known"),
+        CheckConstraint("total > 0", name="total_positive"),
+        CheckConstraint("required_approvals BETWEEN 1 AND 2", name="approvals_one_or_two"),
+        CheckConstraint(
+            "(status = 'posted') = (journal_entry_id IS NOT NULL)", name="posted_has_journal_entry"
+        ),
+        CheckConstraint(
+            "(status = 'refused') = (refused_by IS NOT NULL AND refusal_reason IS NOT NULL)",
+            name="refused_has_reason",
+        ),
+        CheckConstraint("refused_by <> created_by", name="not_refused_by_maker"),
+        tenant_fk("journal_entry_id", "journal_entries"),
+        Index("ix_manual_entries_tenant_id_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    entry_date: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(String(500))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    total: Mapped[int] = mapped_column(BigInteger)
+    required_approvals: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(10), default=ManualEntryStatus.PENDING.value)
+    request_key: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = utcnow_column()
+    refused_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refusal_reason: Mapped[str | None] = mapped_column(String(500))
+    journal_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    approvals: Mapped[list[ManualEntryApproval]] = relationship(
+        viewonly=True, order_by="ManualEntryApproval.id"
+    )
+
+
+class ManualEntryApproval(TenantScoped, Base):
+    """One person's approval of a manual entry; never by its maker (the database checks), once per
+    person. Append-only."""
+
+    __tablename__ = "manual_entry_approvals"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "manual_entry_id", "approved_by"),
+        CheckConstraint("approved_by <> entry_created_by", name="not_by_maker"),
+        ForeignKeyConstraint(
+            ["tenant_id", "manual_entry_id", "entry_created_by"],
+            ["manual_entries.tenant_id", "manual_entries.id", "manual_entries.created_by"],
+            name="fk_manual_entry_approvals_manual_entry_maker",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    manual_entry_id: Mapped[int] = mapped_column(BigInteger)
+    entry_created_by: Mapped[int] = mapped_column(BigInteger)
+    approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = utcnow_column()

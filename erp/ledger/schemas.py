@@ -6,14 +6,15 @@ type them (`1.500.000`); never a fraction. Each line has exactly one side; an en
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from core.money import format_rupiah
-from core.schemas import Trimmed
-from erp.ledger.models import MAX_AMOUNT, MAX_LINES
+from core.schemas import FormSchema, Trimmed
+from erp.ledger.models import MAX_AMOUNT, MAX_LINES, SHU_POOLS, AccountType, BusinessUnit, EquityBasis
 
 _DIGITS = re.compile(r"[0-9]{1,3}(\.[0-9]{3})*|[0-9]+")
 
@@ -116,3 +117,190 @@ class TrialBalanceRowSchema(Schema):
     name = fields.String()
     debit = fields.Integer()
     credit = fields.Integer()
+
+
+# --- forms and JSON of the books' pages ---------------------------------------------------------
+
+_TYPE_LABELS = {
+    AccountType.ASSET: _l("Aset"),
+    AccountType.LIABILITY: _l("Kewajiban"),
+    AccountType.EQUITY: _l("Ekuitas"),
+    AccountType.INCOME: _l("Pendapatan"),
+    AccountType.EXPENSE: _l("Beban"),
+}
+_UNIT_LABELS = {
+    BusinessUnit.SEMBAKO: _l("Sembako"),
+    BusinessUnit.SIMPAN_PINJAM: _l("Simpan pinjam"),
+    BusinessUnit.APOTEK: _l("Apotek"),
+    BusinessUnit.LOGISTIK: _l("Logistik"),
+    BusinessUnit.KLINIK: _l("Klinik"),
+    BusinessUnit.UMUM: _l("Umum"),
+}
+TYPE_LABELS: dict[str, Any] = {t.value: label for t, label in _TYPE_LABELS.items()}
+UNIT_LABELS: dict[str, Any] = {u.value: label for u, label in _UNIT_LABELS.items()}
+
+
+def _code_field(**kwargs: Any) -> Trimmed:
+    return Trimmed(
+        validate=validate.Regexp(r"^[1-9]-[0-9]{4,6}$", error=_l("Kode akun tidak sah (contoh: 1-1100).")),
+        **kwargs,
+    )
+
+
+class AccountCreateSchema(FormSchema):
+    code = _code_field(required=True)
+    name = Trimmed(required=True, validate=validate.Length(max=120, error=_l("Paling banyak 120 karakter.")))
+    type = fields.Enum(
+        AccountType, by_value=True, required=True, error_messages={"unknown": _l("Pilih jenis akun.")}
+    )
+    business_unit = fields.Enum(
+        BusinessUnit,
+        by_value=True,
+        load_default=None,
+        error_messages={"unknown": _l("Unit usaha tidak sah.")},
+    )
+    parent_code = _code_field(load_default=None)
+    contra = fields.Boolean(load_default=False)
+
+
+class AccountUpdateSchema(FormSchema):
+    name = Trimmed(required=True, validate=validate.Length(max=120, error=_l("Paling banyak 120 karakter.")))
+    business_unit = fields.Enum(
+        BusinessUnit,
+        by_value=True,
+        load_default=None,
+        error_messages={"unknown": _l("Unit usaha tidak sah.")},
+    )
+
+
+class ManualEntryFormSchema(ManualEntrySchema):
+    """The manual entry form: rows `line-<n>-account_code`, `-debit`, `-credit`, `-memo`; empty rows
+    are skipped. The hidden `idempotency_key` makes a double submit create one entry."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _rows(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        rows: dict[int, dict[str, Any]] = {}
+        for key, value in data.items():
+            match = re.fullmatch(r"line-([0-9]{1,3})-(account_code|debit|credit|memo)", key)
+            if match:
+                rows.setdefault(int(match.group(1)), {})[match.group(2)] = value
+        return {**data, "lines": [rows[n] for n in sorted(rows)]}
+
+
+class RefusalSchema(FormSchema):
+    reason = Trimmed(
+        required=True, validate=validate.Length(max=500, error=_l("Paling banyak 500 karakter."))
+    )
+
+
+class PeriodSchema(FormSchema):
+    year = fields.Integer(
+        required=True, strict=False, validate=validate.Range(2000, 2999, error=_l("Tahun tidak sah."))
+    )
+    month = fields.Integer(
+        required=True, strict=False, validate=validate.Range(1, 12, error=_l("Bulan tidak sah."))
+    )
+
+
+class YearSchema(FormSchema):
+    year = fields.Integer(
+        required=True, strict=False, validate=validate.Range(2000, 2999, error=_l("Tahun tidak sah."))
+    )
+
+
+def _percent() -> fields.Decimal:
+    return fields.Decimal(
+        required=True,
+        places=2,
+        validate=validate.Range(0, 100, error=_l("Antara 0 dan 100.")),
+        error_messages={"invalid": _l("Harus berupa angka (contoh: 2,5).")},
+    )
+
+
+class SettingsSchema(FormSchema):
+    """The cooperative's settings: the two-approval threshold and the SHU allocation in percent
+    (a decimal comma or point), which must sum to 100."""
+
+    approval_threshold = Rupiah(required=True)
+    equity_basis = fields.Enum(
+        EquityBasis, by_value=True, required=True, error_messages={"unknown": _l("Pilih dasar jasa modal.")}
+    )
+    shu_cadangan = _percent()
+    shu_jasa_modal = _percent()
+    shu_jasa_usaha = _percent()
+    shu_pembangunan_desa = _percent()
+    shu_pengurus = _percent()
+    shu_karyawan = _percent()
+    shu_pendidikan = _percent()
+    shu_sosial = _percent()
+
+    @pre_load
+    def _decimal_comma(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {
+            key: value.strip().replace(",", ".")
+            if key.startswith("shu_") and isinstance(value, str)
+            else value
+            for key, value in data.items()
+        }
+
+    @validates_schema
+    def _sum_100(self, data: dict[str, Any], **kwargs: Any) -> None:
+        shares = [data.get(f"shu_{name}") for name, _ in SHU_POOLS]
+        if all(isinstance(v, Decimal) for v in shares):
+            total = sum((v for v in shares if isinstance(v, Decimal)), Decimal(0))
+            if total != 100:
+                raise ValidationError(
+                    {
+                        "shu_cadangan": [
+                            _l("Jumlah semua pos harus 100%%, sekarang %(total)s%%.", total=f"{total:g}")
+                        ]
+                    }
+                )
+
+
+class ManualEntryApprovalSchema(Schema):
+    approved_by = fields.Integer()
+    approved_at = fields.DateTime()
+
+
+class ManualEntryOutSchema(Schema):
+    id = fields.Integer()
+    entry_date = fields.Date()
+    description = fields.String()
+    status = fields.String()
+    total = fields.Integer()
+    required_approvals = fields.Integer()
+    lines = fields.List(fields.Dict())
+    created_by = fields.Integer()
+    refusal_reason = fields.String(allow_none=True)
+    journal_entry_id = fields.Integer(allow_none=True)
+    approvals = fields.List(fields.Nested(ManualEntryApprovalSchema))
+
+
+class RefusalInSchema(Schema):
+    reason = Trimmed(required=True, validate=validate.Length(max=500))
+
+
+class RangeQuerySchema(FormSchema):
+    """`?dari=…&sampai=…` of a book page; missing dates mean this month up to today."""
+
+    dari = fields.Date(load_default=None)
+    sampai = fields.Date(load_default=None)
+    akun = fields.Integer(load_default=None, strict=False)
+
+
+class AsOfQuerySchema(FormSchema):
+    """`?per=…` of the trial balance; missing means today."""
+
+    per = fields.Date(load_default=None)
+
+
+class YearQuerySchema(FormSchema):
+    """`?tahun=…`; missing means this year."""
+
+    tahun = fields.Integer(
+        load_default=None, strict=False, validate=validate.Range(2000, 2999, error=_l("Tahun tidak sah."))
+    )

@@ -14,6 +14,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from flask import has_request_context
@@ -22,20 +23,28 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import selectinload
 
 from core import audit
 from core.db import db
-from core.errors import DomainError, ErrorCode, NotFound
+from core.errors import AlreadyExists, DomainError, ErrorCode, NotFound
 from core.money import InvariantViolation, format_rupiah
 from erp.ledger.models import (
+    DEFAULT_APPROVAL_THRESHOLD,
     MAX_AMOUNT,
     MAX_LINES,
+    SHU_POOLS,
     AccountType,
     BusinessUnit,
+    EquityBasis,
     FiscalPeriod,
     JournalEntry,
     JournalLine,
     LedgerAccount,
+    LedgerSettings,
+    ManualEntry,
+    ManualEntryApproval,
+    ManualEntryStatus,
     Side,
 )
 from tenants.context import TenantRequired, current_tenant_id
@@ -323,10 +332,658 @@ def trial_balance(as_of: date) -> list[TrialBalanceRow]:
     return rows
 
 
+# --- chart maintenance ----------------------------------------------------------------------------
+
+
+class AccountInUse(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 422
+
+
+NORMAL_SIDES = {
+    AccountType.ASSET: Side.DEBIT,
+    AccountType.EXPENSE: Side.DEBIT,
+    AccountType.LIABILITY: Side.CREDIT,
+    AccountType.EQUITY: Side.CREDIT,
+    AccountType.INCOME: Side.CREDIT,
+}
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """An account of the chart with its balance on its normal side and whether lines use it."""
+
+    account: LedgerAccount
+    balance: int
+    used: bool
+
+
+def chart(as_of: date) -> list[ChartRow]:
+    """Every account of the current cooperative, by code, with its balance at the end of `as_of`."""
+    _require_tenant()
+    sums = (
+        select(
+            JournalLine.account_id,
+            func.sum(JournalLine.debit - JournalLine.credit)
+            .filter(JournalLine.entry_date <= as_of)
+            .label("net"),
+            func.count().label("lines"),
+        )
+        .group_by(JournalLine.account_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(LedgerAccount, sums.c.net, sums.c.lines)
+        .outerjoin(sums, sums.c.account_id == LedgerAccount.id)
+        .order_by(LedgerAccount.code)
+    )
+    result = []
+    for account, net, lines in rows:
+        net_debit = int(net or 0)
+        balance = net_debit if account.normal_side == Side.DEBIT else -net_debit
+        result.append(ChartRow(account, balance, bool(lines)))
+    return result
+
+
+def add_account(
+    code: str,
+    name: str,
+    type: AccountType,
+    *,
+    business_unit: BusinessUnit | None = None,
+    parent_code: str | None = None,
+    contra: bool = False,
+) -> LedgerAccount:
+    """Add an account to the chart. Its normal side follows its type; a contra account (PPAP,
+    akumulasi penyusutan) takes the other side and sits under the account it reduces."""
+    _require_tenant()
+    if db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code)) is not None:
+        raise AlreadyExists(
+            _l("Kode akun %(code)s sudah dipakai.", code=code), fields={"code": [_l("Kode sudah dipakai.")]}
+        )
+    parent_id = None
+    if parent_code:
+        parent = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == parent_code))
+        if parent is None or parent.type != type.value:
+            raise InvalidEntry(
+                _l("Akun induk harus akun yang ada dengan jenis yang sama."),
+                fields={"parent_code": [_l("Akun induk tidak sah.")]},
+            )
+        parent_id = parent.id
+    side = NORMAL_SIDES[type]
+    if contra:
+        side = Side.CREDIT if side == Side.DEBIT else Side.DEBIT
+    account = LedgerAccount(
+        code=code,
+        name=name,
+        type=type.value,
+        normal_side=side.value,
+        business_unit=business_unit.value if business_unit else None,
+        parent_id=parent_id,
+    )
+    db.session.add(account)
+    db.session.flush()
+    audit.record("ledger.account_added", "ledger_account", account.id, after=_account_audit(account))
+    return account
+
+
+def update_account(account_id: int, *, name: str, business_unit: BusinessUnit | None) -> LedgerAccount:
+    """Rename an account or change its business unit; its code, type and lines stay."""
+    account = _account_for_update(account_id)
+    before = _account_audit(account)
+    account.name = name
+    account.business_unit = business_unit.value if business_unit else None
+    db.session.flush()
+    audit.record(
+        "ledger.account_updated", "ledger_account", account.id, before=before, after=_account_audit(account)
+    )
+    return account
+
+
+def set_account_active(account_id: int, active: bool) -> LedgerAccount:
+    """Deactivate an account (postings to it are refused from now on) or activate it again. An
+    account with a balance cannot be deactivated: its balance would be stranded."""
+    account = _account_for_update(account_id)
+    if account.active == active:
+        return account
+    if not active:
+        net = db.session.scalar(
+            select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+                JournalLine.account_id == account.id
+            )
+        )
+        if int(net or 0) != 0:
+            raise AccountInUse(
+                _l(
+                    "Akun %(code)s %(name)s masih bersaldo; nolkan saldonya sebelum dinonaktifkan.",
+                    code=account.code,
+                    name=account.name,
+                )
+            )
+    before = _account_audit(account)
+    account.active = active
+    db.session.flush()
+    action = "ledger.account_activated" if active else "ledger.account_deactivated"
+    audit.record(action, "ledger_account", account.id, before=before, after=_account_audit(account))
+    return account
+
+
+def delete_account(account_id: int) -> None:
+    """Delete an account nothing uses yet (a typo). Once a line or a sub-account refers to it, it is
+    kept for ever and can only be deactivated."""
+    account = _account_for_update(account_id)
+    used = db.session.scalar(select(JournalLine.id).where(JournalLine.account_id == account.id).limit(1))
+    child = db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.parent_id == account.id).limit(1))
+    if used is not None or child is not None:
+        raise AccountInUse(
+            _l(
+                "Akun %(code)s %(name)s sudah dipakai dan tidak dapat dihapus; nonaktifkan saja.",
+                code=account.code,
+                name=account.name,
+            )
+        )
+    audit.record("ledger.account_deleted", "ledger_account", account.id, before=_account_audit(account))
+    db.session.delete(account)
+    db.session.flush()
+
+
+def account_by_id(account_id: int) -> LedgerAccount:
+    _require_tenant()
+    account = db.session.get(LedgerAccount, account_id)
+    if account is None or account.tenant_id != current_tenant_id():
+        raise NotFound(_l("Akun tidak ditemukan."))
+    return account
+
+
+def _account_for_update(account_id: int) -> LedgerAccount:
+    _require_tenant()
+    account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.id == account_id).with_for_update())
+    if account is None:
+        raise NotFound(_l("Akun tidak ditemukan."))
+    return account
+
+
+def _account_audit(account: LedgerAccount) -> dict[str, Any]:
+    return {
+        "code": account.code,
+        "name": account.name,
+        "type": account.type,
+        "business_unit": account.business_unit,
+        "active": account.active,
+    }
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+class InvalidAllocation(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 422
+
+
+def settings() -> LedgerSettings:
+    """The current cooperative's settings, or the defaults (not saved) if it has none."""
+    _require_tenant()
+    found = db.session.scalar(select(LedgerSettings))
+    if found is not None:
+        return found
+    return LedgerSettings(
+        approval_threshold=DEFAULT_APPROVAL_THRESHOLD,
+        equity_basis=EquityBasis.YEAR_END.value,
+        **{f"shu_{name}": share for name, share in SHU_POOLS},
+    )
+
+
+def shu_shares(current: LedgerSettings) -> dict[str, Decimal]:
+    """The SHU allocation as `{pool: percent}`, in the AD/ART's order."""
+    return {name: Decimal(getattr(current, f"shu_{name}")) for name, _ in SHU_POOLS}
+
+
+def update_settings(
+    *, approval_threshold: int, shares: dict[str, Decimal], equity_basis: EquityBasis
+) -> LedgerSettings:
+    """Save the cooperative's settings; the SHU percentages must cover every pool and sum to 100."""
+    _require_tenant()
+    if set(shares) != {name for name, _ in SHU_POOLS} or any(not 0 <= v <= 100 for v in shares.values()):
+        raise InvalidAllocation(_l("Pembagian SHU harus mengisi setiap pos dengan 0 sampai 100%."))
+    total = sum(shares.values(), Decimal(0))
+    if total != 100:
+        raise InvalidAllocation(
+            _l("Jumlah persentase pembagian SHU harus 100%%, sekarang %(total)s%%.", total=f"{total:g}"),
+            fields={"shu_cadangan": [_l("Jumlah harus 100%.")]},
+        )
+    current = db.session.scalar(select(LedgerSettings).with_for_update())
+    before = _settings_audit(current) if current is not None else None
+    if current is None:
+        current = settings()
+        db.session.add(current)
+    current.approval_threshold = approval_threshold
+    current.equity_basis = equity_basis.value
+    for name, value in shares.items():
+        setattr(current, f"shu_{name}", value)
+    current.updated_by = _actor_id()
+    current.updated_at = datetime.now(UTC)
+    db.session.flush()
+    audit.record(
+        "ledger.settings_updated",
+        "ledger_settings",
+        current.id,
+        before=before,
+        after=_settings_audit(current),
+    )
+    return current
+
+
+def _settings_audit(current: LedgerSettings) -> dict[str, Any]:
+    return {
+        "approval_threshold": current.approval_threshold,
+        "equity_basis": current.equity_basis,
+        **{name: str(value) for name, value in shu_shares(current).items()},
+    }
+
+
+# --- manual entries (maker-checker) ---------------------------------------------------------------
+
+
+class SelfApproval(DomainError):
+    code = ErrorCode.FORBIDDEN
+    status = 403
+
+
+class AlreadyDecided(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 409
+
+
+MANUAL_SOURCE = "ledger.manual"
+
+
+def submit_manual_entry(
+    *,
+    entry_date: date,
+    description: str,
+    lines: Sequence[dict[str, Any]],
+    request_key: str,
+    created_by: int,
+) -> ManualEntry:
+    """Record a journal entry typed by staff, to be approved before it is posted: by one other
+    person, or by two when its total is above the cooperative's threshold. Submitting the same form
+    (`request_key`) again returns the first one."""
+    _require_tenant()
+    new_lines = [
+        NewLine(line["account_code"], line["debit"], line["credit"], line.get("memo")) for line in lines
+    ]
+    draft = NewEntry(entry_date, description, MANUAL_SOURCE, None, request_key, new_lines)
+    description, _source = _validated_header(draft)
+    checked = _validated_lines(draft)
+    first = db.session.scalar(select(ManualEntry).where(ManualEntry.request_key == request_key))
+    if first is not None:
+        if first.created_by != created_by:
+            raise IdempotencyConflict(_l("Formulir ini sudah dikirim oleh orang lain."))
+        return first
+    _usable_accounts({line.account_code for line in checked})
+    _refuse_closed_period_now(entry_date)
+    total = sum(line.debit for line in checked)
+    manual = ManualEntry(
+        entry_date=entry_date,
+        description=description,
+        lines=[line._asdict() for line in checked],
+        total=total,
+        required_approvals=2 if total > settings().approval_threshold else 1,
+        status=ManualEntryStatus.PENDING.value,
+        request_key=request_key,
+        created_by=created_by,
+    )
+    db.session.add(manual)
+    db.session.flush()
+    audit.record(
+        "ledger.manual_entry_submitted",
+        "manual_entry",
+        manual.id,
+        after={"entry_date": entry_date.isoformat(), "total": total, "lines": manual.lines},
+        actor_id=created_by,
+    )
+    return manual
+
+
+def approve_manual_entry(entry_id: int, *, approved_by: int) -> ManualEntry:
+    """Approve a pending manual entry. Its maker cannot; nobody approves twice. With its last
+    required approval the entry is posted to the books, by the approver, in this transaction."""
+    manual = _manual_for_update(entry_id)
+    if manual.created_by == approved_by:
+        raise SelfApproval(_l("Pembuat jurnal tidak boleh menyetujui jurnalnya sendiri."))
+    approvers = set(
+        db.session.scalars(
+            select(ManualEntryApproval.approved_by).where(ManualEntryApproval.manual_entry_id == manual.id)
+        )
+    )
+    if approved_by in approvers:
+        raise AlreadyDecided(_l("Anda sudah menyetujui jurnal ini; persetujuan berikutnya dari orang lain."))
+    db.session.add(
+        ManualEntryApproval(
+            manual_entry_id=manual.id, entry_created_by=manual.created_by, approved_by=approved_by
+        )
+    )
+    db.session.flush()
+    audit.record("ledger.manual_entry_approved", "manual_entry", manual.id, actor_id=approved_by)
+    if len(approvers) + 1 >= manual.required_approvals:
+        posted = post(
+            NewEntry(
+                entry_date=manual.entry_date,
+                description=manual.description,
+                source_module=MANUAL_SOURCE,
+                source_id=manual.id,
+                idempotency_key=f"{MANUAL_SOURCE}:{manual.id}",
+                lines=[NewLine(**line) for line in manual.lines],
+            ),
+            posted_by=approved_by,
+        )
+        manual.status = ManualEntryStatus.POSTED.value
+        manual.journal_entry_id = posted.id
+        db.session.flush()
+        audit.record(
+            "ledger.manual_entry_posted",
+            "manual_entry",
+            manual.id,
+            after={"journal_entry_id": posted.id, "total": manual.total},
+            actor_id=approved_by,
+        )
+    return manual
+
+
+def refuse_manual_entry(entry_id: int, reason: str, *, refused_by: int) -> ManualEntry:
+    """Refuse a pending manual entry with a reason; it is never posted. Not by its maker."""
+    manual = _manual_for_update(entry_id)
+    if manual.created_by == refused_by:
+        raise SelfApproval(_l("Pembuat jurnal tidak boleh memutuskan jurnalnya sendiri."))
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason or len(reason) > 500:
+        raise InvalidEntry(
+            _l("Alasan penolakan wajib diisi."),
+            fields={"reason": [_l("Wajib diisi (paling banyak 500 karakter).")]},
+        )
+    manual.status = ManualEntryStatus.REFUSED.value
+    manual.refused_by = refused_by
+    manual.refused_at = datetime.now(UTC)
+    manual.refusal_reason = reason
+    db.session.flush()
+    audit.record(
+        "ledger.manual_entry_refused",
+        "manual_entry",
+        manual.id,
+        after={"reason": reason},
+        actor_id=refused_by,
+    )
+    return manual
+
+
+def manual_entries(status: ManualEntryStatus | None = None, limit: int = 100) -> list[ManualEntry]:
+    """The newest manual entries (pending first when no status is asked), with their approvals."""
+    _require_tenant()
+    stmt = select(ManualEntry).options(selectinload(ManualEntry.approvals)).limit(min(limit, 500))
+    if status is not None:
+        stmt = stmt.where(ManualEntry.status == status.value).order_by(ManualEntry.id.desc())
+    else:
+        stmt = stmt.order_by((ManualEntry.status != ManualEntryStatus.PENDING.value), ManualEntry.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def manual_entry(entry_id: int) -> ManualEntry:
+    _require_tenant()
+    manual = db.session.scalar(
+        select(ManualEntry).options(selectinload(ManualEntry.approvals)).where(ManualEntry.id == entry_id)
+    )
+    if manual is None:
+        raise NotFound(_l("Jurnal manual #%(id)s tidak ditemukan.", id=entry_id))
+    return manual
+
+
+def _manual_for_update(entry_id: int) -> ManualEntry:
+    _require_tenant()
+    manual = db.session.scalar(select(ManualEntry).where(ManualEntry.id == entry_id).with_for_update())
+    if manual is None:
+        raise NotFound(_l("Jurnal manual #%(id)s tidak ditemukan.", id=entry_id))
+    if manual.status != ManualEntryStatus.PENDING.value:
+        raise AlreadyDecided(_l("Jurnal manual #%(id)s sudah diputuskan.", id=entry_id))
+    return manual
+
+
+def _refuse_closed_period_now(entry_date: date) -> None:
+    closed_at = db.session.scalar(
+        select(FiscalPeriod.closed_at).where(
+            FiscalPeriod.year == entry_date.year, FiscalPeriod.month == entry_date.month
+        )
+    )
+    if closed_at is not None:
+        raise PeriodClosed(
+            _l("Periode %(period)s sudah ditutup.", period=_month_label(entry_date)),
+            fields={"entry_date": [_l("Periode tanggal ini sudah ditutup.")]},
+        )
+
+
+# --- periods and the year-end close ---------------------------------------------------------------
+
+YEAR_END_SOURCE = "ledger.year_end"
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    year: int
+    month: int
+    closed_at: datetime | None
+
+
+def periods_of(year: int) -> list[PeriodRow]:
+    """The twelve months of `year`, each open or closed (and when)."""
+    _require_tenant()
+    closed = dict(
+        db.session.execute(
+            select(FiscalPeriod.month, FiscalPeriod.closed_at).where(FiscalPeriod.year == year)
+        ).all()
+    )
+    return [PeriodRow(year, month, closed.get(month)) for month in range(1, 13)]
+
+
+def year_end_entry(year: int) -> JournalEntry | None:
+    """The entry that closed `year`'s income and expenses into SHU tahun berjalan, if it ran."""
+    _require_tenant()
+    return _entry_by_key(f"{YEAR_END_SOURCE}:{year}")
+
+
+def close_year(year: int, *, closed_by: int | None = None) -> JournalEntry | None:
+    """Close the books of `year`: close its twelve months, then move the year's result (income less
+    expenses) to SHU tahun berjalan in one entry dated 31 December, which zeroes every income and
+    expense account. Running it again changes nothing. Returns the closing entry (None when the
+    year had no income or expense at all)."""
+    tenant_id = _require_tenant()
+    if not 2000 <= year <= 2999:
+        raise InvalidEntry(_l("Tahun tidak sah."))
+    for month in range(1, 13):
+        close_period(year, month, closed_by=closed_by)
+    key = f"{YEAR_END_SOURCE}:{year}"
+    done = _entry_by_key(key)
+    if done is not None:
+        return done
+    year_end = date(year, 12, 31)
+    nets = db.session.execute(
+        select(LedgerAccount.code, func.sum(JournalLine.debit - JournalLine.credit))
+        .join(
+            JournalLine,
+            and_(
+                JournalLine.account_id == LedgerAccount.id, JournalLine.tenant_id == LedgerAccount.tenant_id
+            ),
+        )
+        .where(
+            LedgerAccount.type.in_([AccountType.INCOME.value, AccountType.EXPENSE.value]),
+            JournalLine.entry_date.between(date(year, 1, 1), year_end),
+        )
+        .group_by(LedgerAccount.code)
+        .order_by(LedgerAccount.code)
+    ).all()
+    lines = []
+    for code, net in nets:
+        net = int(net)
+        if net > 0:
+            lines.append(credit(code, net))
+        elif net < 0:
+            lines.append(debit(code, -net))
+    result = -sum(int(net) for _code, net in nets)  # credits over debits: the year's SHU
+    if result > 0:
+        lines.append(credit(SHU_BERJALAN, result))
+    elif result < 0:
+        lines.append(debit(SHU_BERJALAN, -result))
+    entry = None
+    if len(lines) >= 2:
+        entry = _post(
+            NewEntry(
+                entry_date=year_end,
+                description=f"Tutup buku tahun {year}: hasil usaha ke SHU Tahun Berjalan",
+                source_module=YEAR_END_SOURCE,
+                source_id=year,
+                idempotency_key=key,
+                lines=lines,
+            ),
+            posted_by=closed_by,
+            reverses_entry_id=None,
+            year_end=True,
+        )
+    audit.record(
+        "ledger.year_closed",
+        "fiscal_year",
+        year,
+        after={"year": year, "shu": result},
+        actor_id=closed_by,
+        cooperative_id=tenant_id,
+    )
+    return entry
+
+
+SHU_BERJALAN = "3-5000"
+
+
+# --- books to read: general ledger, cash book ------------------------------------------------------
+
+# Cash and bank are the asset accounts coded 1-110x and 1-111x (Kas, Bank, and any petty cash or
+# second bank account a cooperative adds there); the cash book and the cash flow read these.
+CASH_CODE_PATTERN = "^1-11[01]"
+MAX_BOOK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class BookRow:
+    entry_date: date
+    entry_id: int
+    description: str
+    account_code: str
+    memo: str | None
+    debit: int
+    credit: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class Book:
+    """Lines of one or more accounts between two dates with a running balance on the normal side,
+    from the opening balance (the day before `start`) to the closing one. `truncated` when the
+    rows stop at the limit; the closing balance is then still the true one."""
+
+    start: date
+    end: date
+    opening: int
+    rows: list[BookRow]
+    closing: int
+    total_debit: int
+    total_credit: int
+    truncated: bool
+
+
+def account_ledger(account_id: int, start: date, end: date) -> Book:
+    """The general ledger of one account (buku besar)."""
+    account = account_by_id(account_id)
+    return _book([account.id], account.normal_side == Side.DEBIT, start, end)
+
+
+def cash_accounts() -> list[LedgerAccount]:
+    _require_tenant()
+    return list(
+        db.session.scalars(
+            select(LedgerAccount)
+            .where(
+                LedgerAccount.type == AccountType.ASSET.value,
+                LedgerAccount.code.regexp_match(CASH_CODE_PATTERN),
+            )
+            .order_by(LedgerAccount.code)
+        )
+    )
+
+
+def cash_book(start: date, end: date, account_id: int | None = None) -> Book:
+    """The cash and bank book (buku kas dan bank): every cash or bank account, or one of them."""
+    ids = [a.id for a in cash_accounts() if account_id is None or a.id == account_id]
+    return _book(ids, True, start, end)
+
+
+def _book(account_ids: list[int], debit_normal: bool, start: date, end: date) -> Book:
+    if start > end:
+        raise InvalidEntry(
+            _l("Tanggal awal harus sebelum tanggal akhir."), fields={"dari": [_l("Tanggal tidak sah.")]}
+        )
+    sign = 1 if debit_normal else -1
+    in_accounts = JournalLine.account_id.in_(account_ids)
+    opening = sign * int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+                in_accounts, JournalLine.entry_date < start
+            )
+        )
+        or 0
+    )
+    total_debit, total_credit = db.session.execute(
+        select(
+            func.coalesce(func.sum(JournalLine.debit), 0), func.coalesce(func.sum(JournalLine.credit), 0)
+        ).where(in_accounts, JournalLine.entry_date.between(start, end))
+    ).one()
+    result = db.session.execute(
+        select(
+            JournalLine.entry_date,
+            JournalLine.entry_id,
+            JournalEntry.description,
+            LedgerAccount.code,
+            JournalLine.memo,
+            JournalLine.debit,
+            JournalLine.credit,
+        )
+        .join(
+            JournalEntry,
+            and_(JournalEntry.id == JournalLine.entry_id, JournalEntry.tenant_id == JournalLine.tenant_id),
+        )
+        .join(
+            LedgerAccount,
+            and_(
+                LedgerAccount.id == JournalLine.account_id, LedgerAccount.tenant_id == JournalLine.tenant_id
+            ),
+        )
+        .where(in_accounts, JournalLine.entry_date.between(start, end))
+        .order_by(JournalLine.entry_date, JournalLine.entry_id, JournalLine.id)
+        .limit(MAX_BOOK_ROWS + 1)
+    ).all()
+    rows = []
+    balance = opening
+    for entry_date, entry_id, description, code, memo, line_debit, line_credit in result[:MAX_BOOK_ROWS]:
+        balance += sign * (line_debit - line_credit)
+        rows.append(BookRow(entry_date, entry_id, description, code, memo, line_debit, line_credit, balance))
+    closing = opening + sign * (int(total_debit) - int(total_credit))
+    return Book(
+        start, end, opening, rows, closing, int(total_debit), int(total_credit), len(result) > MAX_BOOK_ROWS
+    )
+
+
 # --- posting -------------------------------------------------------------------------------------
 
 
-def _post(entry: NewEntry, *, posted_by: int | None, reverses_entry_id: int | None) -> JournalEntry:
+def _post(
+    entry: NewEntry, *, posted_by: int | None, reverses_entry_id: int | None, year_end: bool = False
+) -> JournalEntry:
     tenant_id = _require_tenant()
     lines = _validated_lines(entry)
     description, source_id = _validated_header(entry)
@@ -344,7 +1001,8 @@ def _post(entry: NewEntry, *, posted_by: int | None, reverses_entry_id: int | No
                 _l("Jurnal #%(id)s sudah dibalik oleh jurnal #%(by)s.", id=reverses_entry_id, by=earlier)
             )
 
-    _refuse_closed_period(tenant_id, entry.entry_date)
+    if not year_end:  # the year-end closing entry is the last one its (closed) December takes
+        _refuse_closed_period(tenant_id, entry.entry_date)
     accounts = _usable_accounts({line.account_code for line in lines})
 
     stmt = (

@@ -4,10 +4,12 @@ ledger table with rows of one cooperative, the marker in visible text."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from core.db import db
+from core.models import User
 from erp.ledger import service
-from erp.ledger.models import LedgerAccount
+from erp.ledger.models import EquityBasis, LedgerAccount
 from erp.ledger.service import NewEntry, credit, debit
 from tenants.models import Cooperative
 
@@ -28,3 +30,37 @@ def seed_ledger(coop: Cooperative, marker: str, user_id: int) -> None:
         posted_by=user_id,
     )
     service.close_period(2025, 1, closed_by=user_id)
+    service.update_settings(
+        approval_threshold=1_000_000,
+        shares={
+            "cadangan": Decimal(40),
+            "jasa_modal": Decimal(20),
+            "jasa_usaha": Decimal(20),
+            "pembangunan_desa": Decimal(20),
+            "pengurus": Decimal(0),
+            "karyawan": Decimal(0),
+            "pendidikan": Decimal(0),
+            "sosial": Decimal(0),
+        },
+        equity_basis=EquityBasis.YEAR_END,
+    )
+    # A maker other than the seeded staff member, so that member can approve (never their own).
+    maker = User(name=f"Pembuat {marker}", email=f"pembuat-{marker.lower()}@example.id", password_hash="x")
+    db.session.add(maker)
+    db.session.flush()
+    lines = [
+        {"account_code": "1-1100", "debit": 75_000, "credit": 0, "memo": marker},
+        {"account_code": "3-2000", "debit": 0, "credit": 75_000, "memo": marker},
+    ]
+    for n in range(3):
+        manual = service.submit_manual_entry(
+            entry_date=date(2025, 2, 3),
+            description=f"Simpanan wajib {marker} {n}",
+            lines=lines,
+            request_key=f"isolation:{marker}:{n}",
+            created_by=maker.id,
+        )
+        if n == 1:
+            service.approve_manual_entry(manual.id, approved_by=user_id)
+        elif n == 2:
+            service.refuse_manual_entry(manual.id, f"Salah akun {marker}", refused_by=user_id)
