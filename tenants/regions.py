@@ -119,7 +119,9 @@ def paths_of(codes: list[str]) -> dict[str, RegionPath]:
     wanted = {a for c in codes for a in ancestors(c)}
     rows = {r.code: r.name for r in db.session.scalars(select(Region).where(Region.code.in_(wanted)))}
     return {
-        c: RegionPath(c, tuple(rows[a] for a in reversed(ancestors(c)) if a in rows)) for c in codes if c in rows
+        c: RegionPath(c, tuple(rows[a] for a in reversed(ancestors(c)) if a in rows))
+        for c in codes
+        if c in rows
     }
 
 
