@@ -78,11 +78,17 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     import tenants.api  # noqa: F401 - registers its routes on the API blueprint
     from core.views import bp as core_bp
     from erp.ledger.views import bp as ledger_bp
+    from tenants.microsite import bp as microsite_bp
+    from tenants.registry import bp as registry_bp
+    from tenants.satgas import bp as satgas_bp
     from tenants.views import bp as tenants_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(tenants_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(registry_bp)
+    app.register_blueprint(satgas_bp)
+    app.register_blueprint(microsite_bp)
     app.register_blueprint(api_bp)
 
 

@@ -7,19 +7,23 @@ composite foreign keys (`tenant_fk`) so the database refuses a row pointing into
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Integer,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -37,6 +41,24 @@ COOPERATIVE_ROLES = (
     "gudang",
     "anggota",
 )
+FORMATION_MODELS = ("pembentukan_baru", "pengembangan", "revitalisasi")
+OFFICER_POSITIONS = ("ketua", "sekretaris", "bendahara", "pengawas")
+UNIT_TYPES = ("kantor", "sembako", "simpan_pinjam", "klinik", "apotek", "gudang", "logistik")
+UNIT_STATUSES = ("direncanakan", "persiapan", "beroperasi")
+STAGES = (
+    "sosialisasi",
+    "musdesus",
+    "rapat_pembentukan",
+    "akta_notaris",
+    "pengesahan_badan_hukum",
+    "operasional",
+)
+STAGES_WITH_ATTENDANCE = ("sosialisasi", "musdesus", "rapat_pembentukan")
+STAGE_STATUSES = ("draf", "diajukan", "terverifikasi", "dikembalikan")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class Region(Base):
@@ -63,7 +85,10 @@ class Cooperative(Base):
     """A Koperasi Desa/Kelurahan Merah Putih: one per village, the unit of tenancy."""
 
     __tablename__ = "cooperatives"
-    __table_args__ = (CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),)
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
+        CheckConstraint(_one_of("formation_model", FORMATION_MODELS), name="formation_model_known"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -71,6 +96,16 @@ class Cooperative(Base):
     village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), unique=True)
     created_at: Mapped[datetime] = utcnow_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the public registry entry (directory and microsite); legal data and officers are tenant data
+    formation_model: Mapped[str] = mapped_column(String(20), server_default="pembentukan_baru")
+    address: Mapped[str | None] = mapped_column(String(300))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    founded_on: Mapped[date | None] = mapped_column(Date)
+    # the formation summary kept by `tenants.formation` in the same transaction as each review, so
+    # lists across cooperatives (satgas, directory) need no tenant data
+    verified_stage: Mapped[str | None] = mapped_column(String(30))
+    stages_awaiting_review: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
 class Membership(Base):
@@ -135,3 +170,120 @@ class Invitation(TenantScoped, Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class LegalData(TenantScoped, Base):
+    """The cooperative's legal identity: SK badan hukum (AHU) and date, NIB, NPWP, bank account.
+    At most one row per cooperative; formats are checked by `core.identifiers`."""
+
+    __tablename__ = "cooperative_legal"
+    __table_args__ = (
+        UniqueConstraint("tenant_id"),
+        CheckConstraint("nib IS NULL OR nib ~ '^[0-9]{13}$'", name="nib_format"),
+        CheckConstraint("npwp IS NULL OR npwp ~ '^[0-9]{16}$'", name="npwp_format"),
+        CheckConstraint("bank_account IS NULL OR bank_account ~ '^[0-9]{5,20}$'", name="bank_account_format"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ahu_number: Mapped[str | None] = mapped_column(String(80))
+    ahu_date: Mapped[date | None] = mapped_column(Date)
+    nib: Mapped[str | None] = mapped_column(String(13))
+    npwp: Mapped[str | None] = mapped_column(String(16))
+    bank_name: Mapped[str | None] = mapped_column(String(60))
+    bank_account: Mapped[str | None] = mapped_column(String(20))
+    bank_account_name: Mapped[str | None] = mapped_column(String(160))
+    updated_at: Mapped[datetime] = utcnow_column()
+
+
+class Officer(TenantScoped, Base):
+    """A member of the pengurus (ketua, sekretaris, bendahara) or of the pengawas. One person holds
+    one seat (a pengawas may not sit on the board); one ketua, sekretaris and bendahara each."""
+
+    __tablename__ = "cooperative_officers"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "nik"),
+        CheckConstraint(_one_of("position", OFFICER_POSITIONS), name="position_known"),
+        CheckConstraint("nik ~ '^[0-9]{16}$'", name="nik_format"),
+        Index(
+            "uq_cooperative_officers_board_seat",
+            "tenant_id",
+            "position",
+            unique=True,
+            postgresql_where=text("position <> 'pengawas'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    position: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(120))
+    nik: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = utcnow_column()
+
+
+class BusinessUnit(TenantScoped, Base):
+    """A gerai (business unit) from the standard list, with its status; only `beroperasi` units
+    switch the matching ERP modules on (`tenants.service.operating_units`)."""
+
+    __tablename__ = "cooperative_units"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "unit_type"),
+        CheckConstraint(_one_of("unit_type", UNIT_TYPES), name="unit_type_known"),
+        CheckConstraint(_one_of("status", UNIT_STATUSES), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    unit_type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(15))
+    started_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = utcnow_column()
+
+
+class FormationStage(TenantScoped, Base):
+    """One stage of forming the cooperative, as recorded by it and reviewed by the region's satgas:
+    draf (incomplete) → diajukan (complete, awaiting review) → terverifikasi or dikembalikan."""
+
+    __tablename__ = "formation_stages"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "stage"),
+        CheckConstraint(_one_of("stage", STAGES), name="stage_known"),
+        CheckConstraint(_one_of("status", STAGE_STATUSES), name="status_known"),
+        CheckConstraint("attendance IS NULL OR attendance BETWEEN 0 AND 100000", name="attendance_range"),
+        CheckConstraint("status <> 'dikembalikan' OR return_reason IS NOT NULL", name="returned_has_reason"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(30))
+    held_on: Mapped[date] = mapped_column(Date)
+    attendance: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(15))
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = utcnow_column()
+
+
+class FormationEvidence(TenantScoped, Base):
+    """An uploaded proof of a stage (berita acara, photo, akta): PDF, JPEG or PNG by content, kept
+    privately under `instance/evidence/` by `storage_key`; served only to the cooperative's staff
+    and to the satgas of its region."""
+
+    __tablename__ = "formation_evidence"
+    __table_args__ = (
+        tenant_fk("stage_id", "formation_stages", ondelete="CASCADE"),
+        CheckConstraint(
+            "content_type IN ('application/pdf', 'image/jpeg', 'image/png')", name="content_type_known"
+        ),
+        CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    stage_id: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = utcnow_column()

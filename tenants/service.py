@@ -1,8 +1,10 @@
-"""Use cases of the cooperative registry: create a cooperative, invite staff, accept an invitation,
-change roles. Every change is audited in its own transaction.
+"""Use cases of the cooperative registry: sign up and register a cooperative, its profile, legal
+data, officers and business units; invite staff, accept an invitation, change roles. Every change is
+audited in its own transaction.
 
-Invariants: one cooperative per village; a membership has at least one known role; an invitation
-is accepted at most once and never after it expires.
+Invariants: one cooperative per village (concurrent registrations serialise on the village and the
+database's UNIQUE backs it up); a membership has at least one known role; an invitation is accepted
+at most once and never after it expires; one person holds one officer seat.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.auth import find_user, hash_password, token_digest
@@ -23,7 +27,16 @@ from core.db import db
 from core.errors import AlreadyExists, DomainError, ErrorCode, NotFound
 from core.models import Notification, PlatformRole, User
 from tenants import regions
-from tenants.models import COOPERATIVE_ROLES, Cooperative, Invitation, Membership
+from tenants.context import tenant
+from tenants.models import (
+    COOPERATIVE_ROLES,
+    BusinessUnit,
+    Cooperative,
+    Invitation,
+    LegalData,
+    Membership,
+    Officer,
+)
 
 INVITATION_DAYS = 14
 
@@ -55,35 +68,235 @@ def _free_slug(base: str, village_code: str) -> str:
 
 
 def create_cooperative(village_code: str, name: str | None, created_by: User) -> Cooperative:
-    """Register the cooperative of a village; a second one for the same village is refused."""
+    """Register the cooperative of a village (platform admin); a second one is refused."""
+    coop = _insert_cooperative(village_code, {"name": name}, created_by)
+    db.session.commit()
+    return coop
+
+
+def sign_up(name: str, email: str | None, phone: str | None, password: str) -> User:
+    """Create a person's account (anyone may, to register a cooperative or be invited later)."""
+    if not email and not phone:
+        raise DomainError(_l("Isi e-mail atau nomor HP."), {"email": [str(_l("Isi e-mail atau nomor HP."))]})
+    for field, value in (("email", email), ("phone", phone)):
+        if value and find_user(value) is not None:
+            message = _l("Sudah ada akun dengan kontak ini. Silakan masuk.")
+            raise AlreadyExists(message, {field: [str(message)]})
+    user = User(name=name, email=email, phone=phone, password_hash=hash_password(password))
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        message = _l("Sudah ada akun dengan kontak ini. Silakan masuk.")
+        raise AlreadyExists(message, {"email": [str(message)]}) from None
+    audit.record("user_created", "user", user.id, after={"name": name}, actor_id=user.id)
+    db.session.commit()
+    return user
+
+
+def register_cooperative(user: User, village_code: str, **profile: Any) -> Cooperative:
+    """Self-registration: `user` registers the cooperative of a village and becomes its ketua.
+    Two registrations of one village at once: the first commits, the second is refused by name."""
+    coop = _insert_cooperative(village_code, profile, user)
+    membership = Membership(cooperative_id=coop.id, user_id=user.id, roles=["ketua"])
+    db.session.add(membership)
+    db.session.flush()
+    audit.record(
+        "roles_changed",
+        "membership",
+        membership.id,
+        after={"user_id": user.id, "roles": ["ketua"]},
+        cooperative_id=coop.id,
+    )
+    db.session.commit()
+    return coop
+
+
+_PROFILE_FIELDS = ("name", "formation_model", "address", "phone", "email", "founded_on")
+
+
+def _village_taken(village_code: str) -> AlreadyExists:
+    existing = db.session.scalar(select(Cooperative).where(Cooperative.village_code == village_code))
+    name = existing.name if existing is not None else village_code
+    message = _l("Desa ini sudah memiliki koperasi: %(name)s.", name=name)
+    return AlreadyExists(message, {"village_code": [str(message)]})
+
+
+def _insert_cooperative(village_code: str, profile: dict[str, Any], created_by: User) -> Cooperative:
     village = regions.get(village_code)
     if village is None or village.level != 4:
         raise NotFound(
             _l("Desa/kelurahan tidak ditemukan dalam daftar wilayah resmi."),
             {"village_code": [str(_l("Pilih desa/kelurahan dari daftar."))]},
         )
-    existing = db.session.scalar(select(Cooperative).where(Cooperative.village_code == village_code))
-    if existing is not None:
-        message = _l("Desa ini sudah memiliki koperasi: %(name)s.", name=existing.name)
-        raise AlreadyExists(message, {"village_code": [str(message)]})
-    name = name or suggested_name(village_code)
+    # registrations of one village queue here, so the later one sees the earlier one's row
+    db.session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('kopdes-village'), hashtext(:code))"),
+        {"code": village_code},
+    )
+    if db.session.scalar(select(Cooperative.id).where(Cooperative.village_code == village_code)):
+        raise _village_taken(village_code)
+    values = {k: v for k, v in profile.items() if k in _PROFILE_FIELDS and v not in (None, "")}
+    values["name"] = values.get("name") or suggested_name(village_code)
     coop = Cooperative(
-        name=name,
         village_code=village_code,
         slug=_free_slug(slugify(village.name), village_code),
         created_by=created_by.id,
+        **values,
     )
     db.session.add(coop)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as err:  # the UNIQUE behind the lock, e.g. a writer that skipped it
+        db.session.rollback()
+        if "village_code" in str(err.orig):
+            raise _village_taken(village_code) from None
+        raise AlreadyExists(_l("Alamat (slug) sudah dipakai.")) from None
     audit.record(
         "cooperative_created",
         "cooperative",
         coop.id,
-        after={"name": name, "village_code": village_code, "slug": coop.slug},
+        after={"name": coop.name, "village_code": village_code, "slug": coop.slug},
         cooperative_id=coop.id,
+        actor_id=created_by.id,
     )
+    return coop
+
+
+def update_profile(coop: Cooperative, changes: dict[str, Any]) -> Cooperative:
+    """Change the public registry entry (name, model of formation, address, contact, founding date)."""
+    before = {k: _plain(getattr(coop, k)) for k in _PROFILE_FIELDS}
+    for key in _PROFILE_FIELDS:
+        if key in changes:
+            setattr(coop, key, changes[key] if key != "name" else changes[key] or coop.name)
+    after = {k: _plain(getattr(coop, k)) for k in _PROFILE_FIELDS}
+    if before != after:
+        audit.record("cooperative_profile_changed", "cooperative", coop.id, before=before, after=after)
     db.session.commit()
     return coop
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# --- legal data, officers, business units (tenant data of the current cooperative) ------------
+
+_LEGAL_FIELDS = ("ahu_number", "ahu_date", "nib", "npwp", "bank_name", "bank_account", "bank_account_name")
+
+
+def legal_data() -> LegalData | None:
+    return db.session.scalar(select(LegalData))
+
+
+def save_legal_data(values: dict[str, Any]) -> LegalData:
+    """Replace the cooperative's legal data (missing fields are cleared)."""
+    legal = legal_data()
+    before = None if legal is None else {k: _plain(getattr(legal, k)) for k in _LEGAL_FIELDS}
+    if legal is None:
+        legal = LegalData()
+        db.session.add(legal)
+    for key in _LEGAL_FIELDS:
+        setattr(legal, key, values.get(key))
+    legal.updated_at = datetime.now(UTC)
+    db.session.flush()
+    audit.record(
+        "legal_data_changed",
+        "cooperative_legal",
+        legal.id,
+        before=before,
+        after={k: _plain(getattr(legal, k)) for k in _LEGAL_FIELDS},
+    )
+    db.session.commit()
+    return legal
+
+
+def officers() -> list[Officer]:
+    from tenants.models import OFFICER_POSITIONS
+
+    rows = list(db.session.scalars(select(Officer).order_by(Officer.id)))
+    return sorted(rows, key=lambda o: (OFFICER_POSITIONS.index(o.position), o.id))
+
+
+def add_officer(position: str, name: str, nik: str) -> Officer:
+    """Seat a person as ketua, sekretaris, bendahara (one each) or pengawas (several)."""
+    if db.session.scalar(select(Officer.id).where(Officer.nik == nik)):
+        message = _l("Orang dengan NIK ini sudah menjabat di koperasi ini.")
+        raise AlreadyExists(message, {"nik": [str(message)]})
+    if position != "pengawas" and db.session.scalar(select(Officer.id).where(Officer.position == position)):
+        message = _l("Jabatan ini sudah terisi. Hapus dulu pejabat lamanya.")
+        raise AlreadyExists(message, {"position": [str(message)]})
+    officer = Officer(position=position, name=name, nik=nik)
+    db.session.add(officer)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyExists(_l("Jabatan atau NIK ini sudah terisi.")) from None
+    audit.record(
+        "officer_added",
+        "cooperative_officer",
+        officer.id,
+        after={"position": position, "name": name, "nik": mask_nik(nik)},
+    )
+    db.session.commit()
+    return officer
+
+
+def remove_officer(officer_id: int) -> None:
+    officer = db.session.scalar(select(Officer).where(Officer.id == officer_id))
+    if officer is None:
+        raise NotFound(_l("Pengurus tidak ditemukan."))
+    audit.record(
+        "officer_removed",
+        "cooperative_officer",
+        officer.id,
+        before={"position": officer.position, "name": officer.name, "nik": mask_nik(officer.nik)},
+    )
+    db.session.delete(officer)
+    db.session.commit()
+
+
+def mask_nik(nik: str) -> str:
+    """`3204124501900001` → `320412••••••0001` (UU PDP: personal data shown masked)."""
+    return nik[:6] + "•" * 6 + nik[-4:]
+
+
+def business_units() -> dict[str, BusinessUnit]:
+    return {u.unit_type: u for u in db.session.scalars(select(BusinessUnit))}
+
+
+def save_units(units: dict[str, tuple[str | None, date | None]]) -> dict[str, BusinessUnit]:
+    """Set the status and start date of each standard unit; a unit without status is dropped."""
+    current = business_units()
+    before = {t: [u.status, _plain(u.started_on)] for t, u in current.items()}
+    for unit_type, (status, started_on) in units.items():
+        unit = current.get(unit_type)
+        if status is None:
+            if unit is not None:
+                db.session.execute(delete(BusinessUnit).where(BusinessUnit.id == unit.id))
+                del current[unit_type]
+            continue
+        if unit is None:
+            unit = current[unit_type] = BusinessUnit(unit_type=unit_type, status=status)
+            db.session.add(unit)
+        unit.status, unit.started_on, unit.updated_at = status, started_on, datetime.now(UTC)
+    after = {t: [u.status, _plain(u.started_on)] for t, u in current.items()}
+    if before != after:
+        audit.record("business_units_changed", "cooperative_units", None, before=before, after=after)
+    db.session.commit()
+    return current
+
+
+def operating_units(cooperative_id: int) -> frozenset[str]:
+    """The unit types a cooperative runs (status `beroperasi`): ERP modules switch on by these."""
+    with tenant(cooperative_id):
+        return frozenset(
+            db.session.scalars(select(BusinessUnit.unit_type).where(BusinessUnit.status == "beroperasi"))
+        )
 
 
 def cooperative_by_slug(slug: str) -> Cooperative | None:
@@ -273,3 +486,86 @@ def set_roles(cooperative: Cooperative, user_id: int, roles: list[str]) -> Membe
     )
     db.session.commit()
     return membership
+
+
+# --- public registry: microsite and directory (read-only, no personal data) ------------------
+
+DIRECTORY_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    """What anyone may see of a cooperative: no NIK, no contact of individuals, no finances."""
+
+    cooperative: Cooperative
+    region: regions.RegionPath | None
+    legal_entity: bool
+    legal_date: date | None
+    members: int | None  # None while the cooperative keeps no member register here
+    staff: int
+    operating_units: list[str]
+    officers: list[tuple[str, str]]
+    last_activity: datetime | None
+    progress: list[tuple[str, str, date | None]]
+
+
+def public_profile(slug: str) -> PublicProfile | None:
+    """The microsite of one cooperative: its registry entry, and the public part of its tenant data
+    read under its own tenant (a named read path, like the marketplace's published listings)."""
+    from core.models import AuditEntry
+    from tenants import formation
+
+    coop = cooperative_by_slug(slug)
+    if coop is None:
+        return None
+    with tenant(coop.id):
+        legal = legal_data()
+        seats = [(o.position, o.name) for o in officers()]
+        units = sorted(operating_units(coop.id))
+        progress = formation.public_progress()
+        members = _member_count()
+    staff = db.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.cooperative_id == coop.id)
+    )
+    last = db.session.scalar(select(func.max(AuditEntry.at)).where(AuditEntry.cooperative_id == coop.id))
+    return PublicProfile(
+        cooperative=coop,
+        region=regions.path_of(coop.village_code),
+        legal_entity=bool(legal and legal.ahu_number),
+        legal_date=legal.ahu_date if legal else None,
+        members=members,
+        staff=staff or 0,
+        operating_units=units,
+        officers=seats,
+        last_activity=last,
+        progress=progress,
+    )
+
+
+def _member_count() -> int | None:
+    """Active members from the membership module, where it is installed; None otherwise."""
+    import importlib.util
+
+    if importlib.util.find_spec("erp.membership.service") is None:
+        return None
+    from erp.membership import service as membership
+
+    return membership.counts_by_status().get("active", 0)
+
+
+def directory(
+    query: str = "", region_code: str | None = None, page: int = 1
+) -> tuple[list[Cooperative], int]:
+    """Registered cooperatives by name, optionally within a region (province, regency, district)."""
+    stmt = select(Cooperative)
+    if query:
+        stmt = stmt.where(Cooperative.name.icontains(query, autoescape=True))
+    if region_code:
+        stmt = stmt.where(Cooperative.village_code.startswith(region_code + ".", autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(
+        stmt.order_by(Cooperative.name, Cooperative.id)
+        .limit(DIRECTORY_PAGE)
+        .offset((page - 1) * DIRECTORY_PAGE)
+    )
+    return list(rows), total

@@ -8,11 +8,19 @@ Every seeder runs inside `tenants.context.tenant(coop.id)` and puts `marker` in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from core.auth import token_digest
 from core.db import db
-from tenants.models import Cooperative, Invitation
+from tenants.models import (
+    BusinessUnit,
+    Cooperative,
+    FormationEvidence,
+    FormationStage,
+    Invitation,
+    LegalData,
+    Officer,
+)
 from tests.erp.ledger.isolation import seed_ledger
 from tests.erp.membership.isolation import seed_membership
 from tests.erp.savings.isolation import seed_savings
@@ -32,4 +40,25 @@ def seed_invitations(coop: Cooperative, marker: str, user_id: int) -> None:
     )
 
 
-SEEDERS: list[Seeder] = [seed_invitations, seed_ledger, seed_membership, seed_savings]
+def seed_registry(coop: Cooperative, marker: str, user_id: int) -> None:
+    """Legal data, an officer, a unit, a formation stage and its evidence (no file on disk)."""
+    db.session.add(LegalData(nib="1234567890123", bank_name="BRI", bank_account_name=marker))
+    db.session.add(Officer(position="ketua", name=marker, nik="3204124501900001"))
+    db.session.add(BusinessUnit(unit_type="sembako", status="beroperasi", started_on=date(2025, 8, 1)))
+    stage = FormationStage(stage="sosialisasi", held_on=date(2025, 5, 1), status="diajukan", notes=marker)
+    db.session.add(stage)
+    db.session.flush()
+    db.session.add(
+        FormationEvidence(
+            stage_id=stage.id,
+            filename=f"{marker}.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+            storage_key=f"{coop.id}/{marker.lower()}.pdf",
+            uploaded_by=user_id,
+        )
+    )
+
+
+SEEDERS: list[Seeder] = [seed_registry, seed_invitations, seed_ledger, seed_membership, seed_savings]
