@@ -74,21 +74,23 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api_bp: Any) -> None:
-    import erp.ledger.api  # noqa: F401 - registers its routes on the API blueprint
+    import erp.ledger.api
+    import erp.membership.api
+    import erp.savings.api  # noqa: F401 - each registers its routes on the API blueprint
     import tenants.api  # noqa: F401 - registers its routes on the API blueprint
     from core.views import bp as core_bp
     from erp.ledger.views import bp as ledger_bp
-    from tenants.microsite import bp as microsite_bp
-    from tenants.registry import bp as registry_bp
-    from tenants.satgas import bp as satgas_bp
+    from erp.membership.views import bp as membership_bp
+    from erp.savings.portal import bp as portal_bp
+    from erp.savings.views import bp as savings_bp
     from tenants.views import bp as tenants_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(tenants_bp)
+    app.register_blueprint(membership_bp)
+    app.register_blueprint(savings_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(ledger_bp)
-    app.register_blueprint(registry_bp)
-    app.register_blueprint(satgas_bp)
-    app.register_blueprint(microsite_bp)
     app.register_blueprint(api_bp)
 
 

@@ -22,21 +22,14 @@ from core.errors import DomainError, ErrorCode, Forbidden, wants_json
 LEDGER_BENDAHARA = {"ledger.view", "ledger.enter", "ledger.accounts"}
 LEDGER_APPROVER = {"ledger.view", "ledger.approve"}
 LEDGER_KETUA = LEDGER_APPROVER | {"ledger.accounts", "ledger.close", "ledger.settings"}
-# The registry entry and formation record: the board and the manager read it; ketua and sekretaris keep it.
-REGISTRY_READ = {"registry.view"}
-REGISTRY_KEEP = {"registry.view", "registry.manage"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # cooperative roles
-    "ketua": frozenset(
-        {"dashboard.view", "staff.view", "staff.manage", "audit.view"} | LEDGER_KETUA | REGISTRY_KEEP
-    ),
-    "sekretaris": frozenset(
-        {"dashboard.view", "staff.view", "staff.manage"} | LEDGER_APPROVER | REGISTRY_KEEP
-    ),
-    "bendahara": frozenset({"dashboard.view", "staff.view"} | LEDGER_BENDAHARA | REGISTRY_READ),
-    "pengawas": frozenset({"dashboard.view", "staff.view", "audit.view", "ledger.view"} | REGISTRY_READ),
-    "manajer": frozenset({"dashboard.view", "staff.view", "ledger.view"} | REGISTRY_READ),
+    "ketua": frozenset({"dashboard.view", "staff.view", "staff.manage", "audit.view"} | LEDGER_KETUA),
+    "sekretaris": frozenset({"dashboard.view", "staff.view", "staff.manage"} | LEDGER_APPROVER),
+    "bendahara": frozenset({"dashboard.view", "staff.view"} | LEDGER_BENDAHARA),
+    "pengawas": frozenset({"dashboard.view", "staff.view", "audit.view", "ledger.view"}),
+    "manajer": frozenset({"dashboard.view", "staff.view", "ledger.view"}),
     "kasir": frozenset({"dashboard.view"}),
     "apoteker": frozenset({"dashboard.view"}),
     "gudang": frozenset({"dashboard.view"}),
@@ -47,6 +40,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "buyer": frozenset({"marketplace.buy"}),
     "partner": frozenset({"marketplace.buy", "partner.api"}),
 }
+
+# Membership and savings: the register is kept by the sekretaris (and ketua, manajer) and decided by
+# pengurus (ketua, sekretaris), who alone see full NIK and phone; the kasir takes deposits at the
+# desk; withdrawals above a product's limit are approved by a second person (ketua, bendahara,
+# manajer); a member (anggota) sees only their own savings in the portal.
+_MEMBERSHIP_SAVINGS = {
+    "ketua": {"member.view", "member.manage", "member.approve", "member.personal", "savings.view"}
+    | {"savings.approve", "savings.manage"},
+    "sekretaris": {"member.view", "member.manage", "member.approve", "member.personal", "savings.view"},
+    "bendahara": {"member.view", "savings.view", "savings.teller", "savings.approve", "savings.manage"},
+    "pengawas": {"member.view", "savings.view"},
+    "manajer": {"member.view", "member.manage", "savings.view", "savings.approve"},
+    "kasir": {"member.view", "savings.view", "savings.teller"},
+    "anggota": {"portal.view"},
+}
+for _role, _extra in _MEMBERSHIP_SAVINGS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
 ROLE_LABELS = {
     "ketua": _l("Ketua"),
