@@ -83,6 +83,9 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     from erp.membership.views import bp as membership_bp
     from erp.savings.portal import bp as portal_bp
     from erp.savings.views import bp as savings_bp
+    from tenants.microsite import bp as microsite_bp
+    from tenants.registry import bp as registry_bp
+    from tenants.satgas import bp as satgas_bp
     from tenants.views import bp as tenants_bp
 
     app.register_blueprint(core_bp)
@@ -91,6 +94,9 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     app.register_blueprint(savings_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(registry_bp)
+    app.register_blueprint(satgas_bp)
+    app.register_blueprint(microsite_bp)
     app.register_blueprint(api_bp)
 
 

@@ -22,14 +22,21 @@ from core.errors import DomainError, ErrorCode, Forbidden, wants_json
 LEDGER_BENDAHARA = {"ledger.view", "ledger.enter", "ledger.accounts"}
 LEDGER_APPROVER = {"ledger.view", "ledger.approve"}
 LEDGER_KETUA = LEDGER_APPROVER | {"ledger.accounts", "ledger.close", "ledger.settings"}
+# The registry entry and formation record: the board and the manager read it; ketua and sekretaris keep it.
+REGISTRY_READ = {"registry.view"}
+REGISTRY_KEEP = {"registry.view", "registry.manage"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # cooperative roles
-    "ketua": frozenset({"dashboard.view", "staff.view", "staff.manage", "audit.view"} | LEDGER_KETUA),
-    "sekretaris": frozenset({"dashboard.view", "staff.view", "staff.manage"} | LEDGER_APPROVER),
-    "bendahara": frozenset({"dashboard.view", "staff.view"} | LEDGER_BENDAHARA),
-    "pengawas": frozenset({"dashboard.view", "staff.view", "audit.view", "ledger.view"}),
-    "manajer": frozenset({"dashboard.view", "staff.view", "ledger.view"}),
+    "ketua": frozenset(
+        {"dashboard.view", "staff.view", "staff.manage", "audit.view"} | LEDGER_KETUA | REGISTRY_KEEP
+    ),
+    "sekretaris": frozenset(
+        {"dashboard.view", "staff.view", "staff.manage"} | LEDGER_APPROVER | REGISTRY_KEEP
+    ),
+    "bendahara": frozenset({"dashboard.view", "staff.view"} | LEDGER_BENDAHARA | REGISTRY_READ),
+    "pengawas": frozenset({"dashboard.view", "staff.view", "audit.view", "ledger.view"} | REGISTRY_READ),
+    "manajer": frozenset({"dashboard.view", "staff.view", "ledger.view"} | REGISTRY_READ),
     "kasir": frozenset({"dashboard.view"}),
     "apoteker": frozenset({"dashboard.view"}),
     "gudang": frozenset({"dashboard.view"}),
