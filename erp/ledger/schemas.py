@@ -304,3 +304,26 @@ class YearQuerySchema(FormSchema):
     tahun = fields.Integer(
         load_default=None, strict=False, validate=validate.Range(2000, 2999, error=_l("Tahun tidak sah."))
     )
+
+
+class ReportQuerySchema(FormSchema):
+    """`?tahun=2025&bulan=12&unit=sembako&format=pdf` of a statement: the year up to the end of a
+    month (default: this year up to this month), consolidated or one business unit, as a page, PDF
+    or XLSX."""
+
+    tahun = fields.Integer(
+        load_default=None, strict=False, validate=validate.Range(2000, 2999, error=_l("Tahun tidak sah."))
+    )
+    bulan = fields.Integer(
+        load_default=None, strict=False, validate=validate.Range(1, 12, error=_l("Bulan tidak sah."))
+    )
+    unit = fields.Enum(
+        BusinessUnit,
+        by_value=True,
+        load_default=None,
+        error_messages={"unknown": _l("Unit usaha tidak sah.")},
+    )
+    format = fields.String(
+        load_default="html",
+        validate=validate.OneOf(["html", "pdf", "xlsx"], error=_l("Format tidak dikenal.")),
+    )

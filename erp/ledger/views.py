@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask import flash as _flash
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -21,7 +21,7 @@ from core.db import db
 from core.errors import DomainError, Forbidden, form_messages
 from core.permissions import has_permission, menu_item, requires
 from core.schemas import FormSchema, load_form
-from erp.ledger import service
+from erp.ledger import reports, service, statements
 from erp.ledger.models import SHU_POOLS, EquityBasis, ManualEntryStatus
 from erp.ledger.schemas import (
     TYPE_LABELS,
@@ -33,6 +33,7 @@ from erp.ledger.schemas import (
     PeriodSchema,
     RangeQuerySchema,
     RefusalSchema,
+    ReportQuerySchema,
     SettingsSchema,
     YearQuerySchema,
     YearSchema,
@@ -70,7 +71,7 @@ def ledger_date(value: date | datetime) -> str:
 def _books_context() -> dict[str, Any]:
     return {
         "url_endpoints": set(current_app.view_functions),
-        "month_name": lambda year, month: format_date(date(year, month, 1), "MMMM y"),
+        "month_name": lambda year, month, pattern="MMMM y": format_date(date(year, month, 1), pattern),
     }
 
 
@@ -259,7 +260,8 @@ def journal(entry_id: int) -> Any:
         if not errors:
             return redirect(url_for("ledger.journal", entry_id=entry_id))
     entry = service.manual_entry(entry_id)
-    return _render("journal.html", status, entry=entry, errors=errors, form=request.form)
+    names = {row.account.code: row.account.name for row in service.chart(date.today())}
+    return _render("journal.html", status, entry=entry, errors=errors, form=request.form, names=names)
 
 
 # --- periods and settings -------------------------------------------------------------------------
@@ -361,3 +363,53 @@ def trial_balance() -> Any:
         total_debit=sum(r.debit for r in rows),
         total_credit=sum(r.credit for r in rows),
     )
+
+
+# --- statements -----------------------------------------------------------------------------------
+
+PDF, XLSX = "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report_args() -> tuple[dict[str, Any], statements.Span]:
+    args = _query(ReportQuerySchema())
+    today = date.today()
+    args["tahun"] = args["tahun"] or today.year
+    args["bulan"] = args["bulan"] or (today.month if args["tahun"] == today.year else 12)
+    return args, statements.Span.of(args["tahun"], args["bulan"])
+
+
+def _download(content: bytes, mimetype: str, name: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/laporan")
+@requires("ledger.view")
+def reports_index() -> Any:
+    args, span = _report_args()
+    return _render("reports.html", args=args, kinds=statements.TITLES, units=unit_results_labels(span))
+
+
+def unit_results_labels(span: statements.Span) -> list[tuple[Any, int, int, int]]:
+    return [
+        (UNIT_LABELS.get(unit or "", _l("Tanpa unit")), income, costs, result)
+        for unit, income, costs, result in statements.unit_results(span)
+    ]
+
+
+@bp.get("/laporan/<jenis>")
+@requires("ledger.view")
+def report(jenis: str) -> Any:
+    try:
+        kind = statements.Kind(jenis)
+    except ValueError:
+        abort(404)
+    args, span = _report_args()
+    statement = statements.build(kind, span, args["unit"])
+    name = f"{kind.value}-{g.cooperative.slug}-{args['tahun']}-{args['bulan']:02d}"
+    if args["format"] == "pdf":
+        return _download(reports.statement_pdf(statement, g.cooperative.name), PDF, f"{name}.pdf")
+    if args["format"] == "xlsx":
+        return _download(reports.statement_xlsx(statement, g.cooperative.name), XLSX, f"{name}.xlsx")
+    return _render("statement.html", statement=statement, args=args, kind=kind, amount=reports.amount_text)

@@ -204,3 +204,20 @@ def test_the_api_submits_and_approves_with_the_same_rules(coop, make_client):
     assert done.status_code == 200 and done.json["status"] == "posted"
     rows = http.open("/api/v1/ledger/trial-balance?per=2025-03-31", headers=checker).json
     assert {r["code"]: r["credit"] for r in rows}["3-2000"] == 10_000
+
+
+def test_statements_open_as_pages_pdf_and_xlsx_and_bad_queries_are_refused(coop, client):
+    client.login(add_staff(coop, "pengawas"))
+    base = f"/k/{coop.slug}/buku/laporan"
+    assert "Laporan Posisi Keuangan" in client.get(base + "?tahun=2025&bulan=6").get_data(as_text=True)
+    for kind in ("posisi-keuangan", "hasil-usaha", "perubahan-ekuitas", "arus-kas"):
+        page = client.get(f"{base}/{kind}?tahun=2025&bulan=6")
+        assert page.status_code == 200 and "2024" in page.get_data(as_text=True)  # the comparative
+        pdf = client.get(f"{base}/{kind}?tahun=2025&format=pdf")
+        assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+        xlsx = client.get(f"{base}/{kind}?tahun=2025&format=xlsx")
+        assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
+    assert client.get(f"{base}/hasil-usaha?tahun=2025&unit=apotek").status_code == 200
+    bad = client.get(f"{base}/hasil-usaha?tahun=20x5&unit=bengkel&format=doc")
+    assert bad.status_code == 422
+    assert client.get(f"{base}/laba-rugi").status_code == 404

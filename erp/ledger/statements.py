@@ -1,0 +1,458 @@
+"""Financial statements of a cooperative under SAK EP, each with the previous period beside it:
+laporan posisi keuangan, laporan hasil usaha (SHU), perubahan ekuitas and arus kas (indirect).
+
+Invariants, each checked on every build (an `InvariantViolation` otherwise): total assets equal
+liabilities plus equity; the cash flow's net change equals the change of the cash and bank
+accounts. The income statement leaves out the year-end closing entry, which only moves the result.
+A statement is plain data (`Statement`): the pages, the PDF and the XLSX render the same rows.
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from core.db import db
+from core.money import InvariantViolation
+from erp.ledger import service
+from erp.ledger.models import AccountType, BusinessUnit, JournalEntry, JournalLine, LedgerAccount, Side
+
+
+class Kind(enum.StrEnum):
+    POSISI_KEUANGAN = "posisi-keuangan"
+    HASIL_USAHA = "hasil-usaha"
+    PERUBAHAN_EKUITAS = "perubahan-ekuitas"
+    ARUS_KAS = "arus-kas"
+
+
+TITLES = {
+    Kind.POSISI_KEUANGAN: _l("Laporan Posisi Keuangan"),
+    Kind.HASIL_USAHA: _l("Laporan Hasil Usaha"),
+    Kind.PERUBAHAN_EKUITAS: _l("Laporan Perubahan Ekuitas"),
+    Kind.ARUS_KAS: _l("Laporan Arus Kas"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of a statement: `section` (a heading), `item`, `total` or `grand` (the bottom line)."""
+
+    label: Any
+    values: tuple[int | None, ...]
+    kind: str = "item"
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    kind: Kind
+    title: Any
+    period: Any
+    columns: tuple[Any, ...]
+    rows: list[Row] = field(default_factory=list)
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """From `start` to `end`, both inclusive; `previous` is the same span a year earlier."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def of(cls, year: int, until_month: int = 12) -> Span:
+        return cls(date(year, 1, 1), date(year, until_month, calendar.monthrange(year, until_month)[1]))
+
+    @property
+    def previous(self) -> Span:
+        def back(day: date) -> date:
+            last = calendar.monthrange(day.year - 1, day.month)[1]
+            return date(day.year - 1, day.month, min(day.day, last))
+
+        return Span(back(self.start), back(self.end))
+
+    def label(self) -> str:
+        if self.start.month == 1 and self.start.day == 1 and self.end.month == 12 and self.end.day == 31:
+            return str(self.end.year)
+        return f"{format_date(self.start, 'd MMM y')} – {format_date(self.end, 'd MMM y')}"
+
+
+# --- balances -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Account:
+    id: int
+    code: str
+    name: str
+    type: str
+    normal_side: str
+    business_unit: str | None
+
+
+def _accounts() -> dict[int, _Account]:
+    rows = db.session.execute(
+        select(
+            LedgerAccount.id,
+            LedgerAccount.code,
+            LedgerAccount.name,
+            LedgerAccount.type,
+            LedgerAccount.normal_side,
+            LedgerAccount.business_unit,
+        ).order_by(LedgerAccount.code)
+    )
+    return {row.id: _Account(*row) for row in rows}
+
+
+def net_debits(end: date, start: date | None = None) -> dict[int, int]:
+    """Debits less credits per account over lines dated up to `end` (from `start` if given): one
+    GROUP BY over the index that leads with (tenant, account, date)."""
+    stmt = select(JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit)).where(
+        JournalLine.entry_date <= end
+    )
+    if start is not None:
+        stmt = stmt.where(JournalLine.entry_date >= start)
+    return {
+        account_id: int(net) for account_id, net in db.session.execute(stmt.group_by(JournalLine.account_id))
+    }
+
+
+def _closing_nets(span: Span) -> dict[int, int]:
+    """The year-end closing entries' lines within `span`, to take back out of income and expenses."""
+    ids = select(JournalEntry.id).where(
+        JournalEntry.source_module == service.YEAR_END_SOURCE,
+        JournalEntry.entry_date.between(span.start, span.end),
+    )
+    stmt = (
+        select(JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit))
+        .where(JournalLine.entry_id.in_(ids), JournalLine.entry_date.between(span.start, span.end))
+        .group_by(JournalLine.account_id)
+    )
+    return {account_id: int(net) for account_id, net in db.session.execute(stmt)}
+
+
+def _activity(span: Span) -> dict[int, int]:
+    """Net debits of the span without the year-end closing entries."""
+    nets = net_debits(span.end, span.start)
+    for account_id, net in _closing_nets(span).items():
+        nets[account_id] = nets.get(account_id, 0) - net
+    return nets
+
+
+def _on_normal_side(account: _Account, net_debit: int) -> int:
+    return net_debit if account.normal_side == Side.DEBIT else -net_debit
+
+
+def _result(accounts: dict[int, _Account], nets: dict[int, int], unit: str | None = None) -> int:
+    """Income less expenses (credits over debits) of the income and expense accounts in `nets`."""
+    return -sum(
+        net
+        for account_id, net in nets.items()
+        if accounts[account_id].type in (AccountType.INCOME, AccountType.EXPENSE)
+        and (unit is None or accounts[account_id].business_unit == unit)
+    )
+
+
+# --- laporan posisi keuangan ----------------------------------------------------------------------
+
+
+def balance_sheet(span: Span) -> Statement:
+    """Assets, liabilities and equity at the end of the span and a year before. Contra accounts
+    (PPAP, akumulasi penyusutan) show as negative assets; the result not yet closed into SHU tahun
+    berjalan shows as its own equity line."""
+    service._require_tenant()
+    accounts = _accounts()
+    ends = (span.end, span.previous.end)
+    nets = [net_debits(day) for day in ends]
+
+    def amount(account: _Account, column: int) -> int:
+        net = nets[column].get(account.id, 0)
+        sign = 1 if account.type == AccountType.ASSET else -1
+        return sign * net
+
+    def group(title: Any, members: list[_Account]) -> tuple[list[Row], tuple[int, int]]:
+        rows = [
+            Row(a.name, (amount(a, 0), amount(a, 1)), code=a.code)
+            for a in members
+            if amount(a, 0) or amount(a, 1)
+        ]
+        totals = (sum(amount(a, 0) for a in members), sum(amount(a, 1) for a in members))
+        if not rows:
+            return [], totals
+        return [
+            Row(title, (None, None), "section"),
+            *rows,
+            Row(_l("Jumlah %(group)s", group=title), totals, "total"),
+        ], totals
+
+    def of_type(
+        kind: AccountType, prefix: str | None = None, not_prefix: str | None = None
+    ) -> list[_Account]:
+        return [
+            a
+            for a in accounts.values()
+            if a.type == kind
+            and (prefix is None or a.code.startswith(prefix))
+            and (not_prefix is None or not a.code.startswith(not_prefix))
+        ]
+
+    rows: list[Row] = []
+    current_assets, ca = group(_l("Aset lancar"), of_type(AccountType.ASSET, prefix="1-1"))
+    fixed_assets, fa = group(_l("Aset tidak lancar"), of_type(AccountType.ASSET, not_prefix="1-1"))
+    total_assets = (ca[0] + fa[0], ca[1] + fa[1])
+    rows += [Row(_l("ASET"), (None, None), "section"), *current_assets, *fixed_assets]
+    rows.append(Row(_l("JUMLAH ASET"), total_assets, "grand"))
+
+    short, sl = group(_l("Kewajiban jangka pendek"), of_type(AccountType.LIABILITY, prefix="2-1"))
+    long, ll = group(_l("Kewajiban jangka panjang"), of_type(AccountType.LIABILITY, not_prefix="2-1"))
+    equity_accounts = of_type(AccountType.EQUITY)
+    equity_rows, eq = group(_l("Ekuitas"), equity_accounts)
+    unclosed = tuple(_result(accounts, n) for n in nets)
+    if any(unclosed):
+        if not equity_rows:
+            equity_rows = [
+                Row(_l("Ekuitas"), (None, None), "section"),
+                Row(_l("Jumlah Ekuitas"), eq, "total"),
+            ]
+        equity_rows.insert(-1, Row(_l("SHU tahun berjalan (belum ditutup)"), unclosed))
+        eq = (eq[0] + unclosed[0], eq[1] + unclosed[1])
+        equity_rows[-1] = Row(equity_rows[-1].label, eq, "total")
+    total_le = (sl[0] + ll[0] + eq[0], sl[1] + ll[1] + eq[1])
+    rows += [Row(_l("KEWAJIBAN DAN EKUITAS"), (None, None), "section"), *short, *long, *equity_rows]
+    rows.append(Row(_l("JUMLAH KEWAJIBAN DAN EKUITAS"), total_le, "grand"))
+    if total_assets != total_le:
+        raise InvariantViolation(f"balance sheet does not balance: {total_assets} vs {total_le}")
+    labels = tuple(_l("Per %(date)s", date=format_date(day, "d MMM y")) for day in ends)
+    return Statement(Kind.POSISI_KEUANGAN, TITLES[Kind.POSISI_KEUANGAN], labels[0], labels, rows)
+
+
+# --- laporan hasil usaha --------------------------------------------------------------------------
+
+
+def income_statement(span: Span, unit: BusinessUnit | None = None) -> Statement:
+    """Income, cost of goods sold and expenses over the span and the same span a year before,
+    consolidated or for one business unit (the accounts tagged with it)."""
+    service._require_tenant()
+    accounts = _accounts()
+    spans = (span, span.previous)
+    nets = [_activity(s) for s in spans]
+    unit_value = unit.value if unit else None
+
+    def chosen(predicate: Any) -> list[_Account]:
+        return [
+            a
+            for a in accounts.values()
+            if predicate(a) and (unit_value is None or a.business_unit == unit_value)
+        ]
+
+    def group(title: Any, members: list[_Account], sign: int) -> tuple[list[Row], tuple[int, int]]:
+        values = {a.id: tuple(sign * -n.get(a.id, 0) for n in nets) for a in members}
+        rows = [Row(a.name, values[a.id], code=a.code) for a in members if any(values[a.id])]
+        totals = (sum(v[0] for v in values.values()), sum(v[1] for v in values.values()))
+        return [
+            Row(title, (None, None), "section"),
+            *rows,
+            Row(_l("Jumlah %(group)s", group=title), totals, "total"),
+        ], totals
+
+    income, inc = group(_l("Pendapatan"), chosen(lambda a: a.type == AccountType.INCOME), 1)
+    cogs, cg = group(
+        _l("Harga pokok penjualan"),
+        chosen(lambda a: a.type == AccountType.EXPENSE and a.code.startswith("5-")),
+        -1,
+    )
+    expenses, ex = group(
+        _l("Beban usaha dan lain-lain"),
+        chosen(lambda a: a.type == AccountType.EXPENSE and not a.code.startswith("5-")),
+        -1,
+    )
+    gross = (inc[0] - cg[0], inc[1] - cg[1])
+    result = (gross[0] - ex[0], gross[1] - ex[1])
+    for column, net in enumerate(nets):
+        if result[column] != _result(accounts, net, unit_value):
+            raise InvariantViolation("income statement lines do not add up to the result")
+    rows = [*income, *cogs, Row(_l("Hasil usaha kotor"), gross, "total"), *expenses]
+    rows.append(Row(_l("SISA HASIL USAHA (SHU)"), result, "grand"))
+    labels = tuple(s.label() for s in spans)
+    return Statement(Kind.HASIL_USAHA, TITLES[Kind.HASIL_USAHA], span.label(), labels, rows, unit_value)
+
+
+def unit_results(span: Span) -> list[tuple[str | None, int, int, int]]:
+    """Per business unit (None: not tagged) over the span: income, costs (HPP and expenses), SHU."""
+    service._require_tenant()
+    accounts = _accounts()
+    nets = _activity(span)
+    totals: dict[str | None, list[int]] = {}
+    for account_id, net in nets.items():
+        account = accounts[account_id]
+        if account.type not in (AccountType.INCOME, AccountType.EXPENSE):
+            continue
+        bucket = totals.setdefault(account.business_unit, [0, 0])
+        if account.type == AccountType.INCOME:
+            bucket[0] += -net
+        else:
+            bucket[1] += net
+    order = [u.value for u in BusinessUnit]
+    keys = sorted(totals, key=lambda u: order.index(u) if u in order else len(order))
+    return [(u, totals[u][0], totals[u][1], totals[u][0] - totals[u][1]) for u in keys]
+
+
+# --- perubahan ekuitas ----------------------------------------------------------------------------
+
+
+def equity_changes(span: Span) -> Statement:
+    """Each equity account from its opening to its closing balance, additions and reductions
+    apart, for the span and for the same span a year before; the result not yet closed is its own
+    line, so the closing column equals the balance sheet's equity."""
+    service._require_tenant()
+    accounts = _accounts()
+    equity = [a for a in accounts.values() if a.type == AccountType.EQUITY]
+    rows: list[Row] = []
+    for s in (span, span.previous):
+        opening = net_debits(s.start - timedelta(days=1))
+        closing = net_debits(s.end)
+        credits = dict(
+            db.session.execute(
+                select(JournalLine.account_id, func.sum(JournalLine.credit))
+                .where(JournalLine.entry_date.between(s.start, s.end))
+                .group_by(JournalLine.account_id)
+            ).all()
+        )
+        rows.append(Row(s.label(), (None, None, None, None), "section"))
+        totals = [0, 0, 0, 0]
+        for a in equity:
+            start, end = -opening.get(a.id, 0), -closing.get(a.id, 0)
+            added = int(credits.get(a.id) or 0)
+            reduced = added - (end - start)
+            if start or end or added:
+                rows.append(Row(a.name, (start, added, reduced, end), code=a.code))
+            for i, v in enumerate((start, added, reduced, end)):
+                totals[i] += v
+        unclosed_start, unclosed_end = _result(accounts, opening), _result(accounts, closing)
+        if unclosed_start or unclosed_end:
+            change = unclosed_end - unclosed_start
+            values = (unclosed_start, max(change, 0), max(-change, 0), unclosed_end)
+            rows.append(Row(_l("SHU tahun berjalan (belum ditutup)"), values))
+            for i, v in enumerate(values):
+                totals[i] += v
+        rows.append(Row(_l("Jumlah ekuitas"), tuple(totals), "grand"))
+    columns = (_l("Saldo awal"), _l("Penambahan"), _l("Pengurangan"), _l("Saldo akhir"))
+    return Statement(Kind.PERUBAHAN_EKUITAS, TITLES[Kind.PERUBAHAN_EKUITAS], span.label(), columns, rows)
+
+
+# --- arus kas (metode tidak langsung) -------------------------------------------------------------
+
+
+def cash_flow(span: Span) -> Statement:
+    """Cash flow by the indirect method: the period's SHU, adjusted for non-cash items and changes
+    in working capital (operating), changes in non-current assets (investing), in long-term debt and
+    equity (financing). Their sum is the change in cash and bank."""
+    service._require_tenant()
+    accounts = _accounts()
+    cash_ids = {a.id for a in service.cash_accounts()}
+    spans = (span, span.previous)
+    columns_rows: list[dict[str, Any]] = []
+    for s in spans:
+        opening = net_debits(s.start - timedelta(days=1))
+        closing = net_debits(s.end)
+        result = _result(accounts, _activity(s))
+        delta = {i: closing.get(i, 0) - opening.get(i, 0) for i in set(opening) | set(closing)}
+        cash_effect = {i: -d for i, d in delta.items()}  # a debit increase of a non-cash account uses cash
+        items: dict[str, dict[int, int]] = {"adjust": {}, "working": {}, "investing": {}, "financing": {}}
+        shu_movements = 0
+        for account_id, effect in cash_effect.items():
+            a = accounts[account_id]
+            if account_id in cash_ids or not effect:
+                continue
+            if a.type in (AccountType.INCOME, AccountType.EXPENSE) or a.code == service.SHU_BERJALAN:
+                shu_movements += effect
+            elif (
+                a.type == AccountType.ASSET and a.normal_side == Side.CREDIT and not a.code.startswith("1-1")
+            ):
+                items["adjust"][account_id] = effect  # penyusutan: an expense that used no cash
+            elif a.type == AccountType.ASSET and a.code.startswith("1-1"):
+                items["working"][account_id] = effect
+            elif a.type == AccountType.ASSET:
+                items["investing"][account_id] = effect
+            elif a.type == AccountType.LIABILITY and a.code.startswith("2-1"):
+                items["working"][account_id] = effect
+            else:
+                items["financing"][account_id] = effect
+        distributed = shu_movements - result  # what left SHU other than the period's own result
+        cash_start = sum(v for i, v in opening.items() if i in cash_ids)
+        cash_end = sum(v for i, v in closing.items() if i in cash_ids)
+        columns_rows.append(
+            {
+                "result": result,
+                "items": items,
+                "distributed": distributed,
+                "cash_start": cash_start,
+                "cash_end": cash_end,
+            }
+        )
+    rows: list[Row] = []
+
+    def section(title: Any, keys: Iterable[str], extra: list[tuple[Any, tuple[int, int]]]) -> tuple[int, int]:
+        rows.append(Row(title, (None, None), "section"))
+        totals = [0, 0]
+        for label, values in extra:
+            if any(values):
+                rows.append(Row(label, values))
+            totals = [totals[0] + values[0], totals[1] + values[1]]
+        ids = sorted(
+            {i for c in columns_rows for k in keys for i in c["items"][k]}, key=lambda i: accounts[i].code
+        )
+        for account_id in ids:
+            values = tuple(sum(c["items"][k].get(account_id, 0) for k in keys) for c in columns_rows)
+            rows.append(
+                Row(
+                    _l("Perubahan %(account)s", account=accounts[account_id].name),
+                    values,
+                    code=accounts[account_id].code,
+                )
+            )
+            totals = [totals[0] + values[0], totals[1] + values[1]]
+        return totals[0], totals[1]
+
+    results = (columns_rows[0]["result"], columns_rows[1]["result"])
+    operating = section(
+        _l("Arus kas dari aktivitas operasi"), ["adjust", "working"], [(_l("SHU periode berjalan"), results)]
+    )
+    rows.append(Row(_l("Kas bersih dari aktivitas operasi"), operating, "total"))
+    investing = section(_l("Arus kas dari aktivitas investasi"), ["investing"], [])
+    rows.append(Row(_l("Kas bersih dari aktivitas investasi"), investing, "total"))
+    distributions = (columns_rows[0]["distributed"], columns_rows[1]["distributed"])
+    financing = section(
+        _l("Arus kas dari aktivitas pendanaan"), ["financing"], [(_l("Pembagian SHU"), distributions)]
+    )
+    rows.append(Row(_l("Kas bersih dari aktivitas pendanaan"), financing, "total"))
+    net = tuple(operating[i] + investing[i] + financing[i] for i in range(2))
+    starts = (columns_rows[0]["cash_start"], columns_rows[1]["cash_start"])
+    ends = (columns_rows[0]["cash_end"], columns_rows[1]["cash_end"])
+    rows.append(Row(_l("Kenaikan (penurunan) kas bersih"), net, "total"))
+    rows.append(Row(_l("Kas dan bank awal periode"), starts))
+    rows.append(Row(_l("KAS DAN BANK AKHIR PERIODE"), ends, "grand"))
+    for i in range(2):
+        if starts[i] + net[i] != ends[i]:
+            raise InvariantViolation(f"cash flow does not reconcile: {starts[i]} + {net[i]} != {ends[i]}")
+    labels = tuple(s.label() for s in spans)
+    return Statement(Kind.ARUS_KAS, TITLES[Kind.ARUS_KAS], span.label(), labels, rows)
+
+
+def build(kind: Kind, span: Span, unit: BusinessUnit | None = None) -> Statement:
+    if kind == Kind.POSISI_KEUANGAN:
+        return balance_sheet(span)
+    if kind == Kind.HASIL_USAHA:
+        return income_statement(span, unit)
+    if kind == Kind.PERUBAHAN_EKUITAS:
+        return equity_changes(span)
+    return cash_flow(span)
