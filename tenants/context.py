@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
@@ -65,18 +65,23 @@ def _set_tenant_on_begin(session: Session, transaction: SessionTransaction, conn
     _set_guc(connection, _current.get())
 
 
+# One option for every query: it compares with the tenant the transaction carries (the same
+# `current_tenant_id()` the RLS policies use, set together with the context variable), so it is
+# built once and cached by SQLAlchemy instead of once per query.
+_TENANT_CRITERIA = with_loader_criteria(
+    TenantScoped, lambda cls: cls.tenant_id == func.current_tenant_id(), include_aliases=True
+)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_queries(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if not any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
         return
-    tenant_id = _current.get()
-    if tenant_id is None:
+    if _current.get() is None:
         raise TenantRequired(f"query of tenant data without a tenant: {state.statement}")
-    state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
-    )
+    state.statement = state.statement.options(_TENANT_CRITERIA)
 
 
 @event.listens_for(Session, "before_flush")
