@@ -134,14 +134,13 @@ def dev_cmd(host: str, port: int) -> None:
         subprocess.Popen([flask_bin, "kopdes", "scheduler"], env=env),  # noqa: S603
     ]
 
-    def stop(*_args: object) -> None:
-        for child in children:
-            child.terminate()
-        for child in children:
-            child.wait(timeout=10)
-        raise SystemExit(0)
+    def interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C (even when started in the background, where SIGINT may be ignored) and SIGTERM both
+    # end the server loop and fall through to the clean stop below.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     click.echo(
         f"\nKopdes is ready at http://{host}:{port}/  (set up in {time.perf_counter() - started:.1f}s)"
     )
@@ -150,7 +149,7 @@ def dev_cmd(host: str, port: int) -> None:
         click.echo(f"  {login:<32} {what}")
     click.echo("Ctrl-C stops the web server, the worker, the scheduler and the embedded servers.\n")
     try:
-        run_simple(host, port, current_app, threaded=True, use_reloader=False)
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         pass
     finally:
