@@ -219,7 +219,9 @@ def test_a_person_of_a_using_ids_of_b_under_a_gets_nothing_of_b(world, app, clie
             url = _fill(rule, coop_a.slug, value)
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 response = client.get(url) if method == "GET" else client.post(url, {"x": "1"})
-                assert SECRET not in response.get_data().decode("utf-8", "replace"), f"{method} {url} leaks B's data"
+                assert SECRET not in response.get_data().decode("utf-8", "replace"), (
+                    f"{method} {url} leaks B's data"
+                )
                 assert response.status_code != 500, f"{method} {url}"
 
 
@@ -235,7 +237,9 @@ def test_every_api_endpoint_with_a_token_of_a_shows_nothing_of_b(world, app, own
             url = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", value, rule.rule)
             for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 response = http.open(url, method=method, headers=headers, json={})
-                assert SECRET.lower() not in response.get_data().decode("utf-8", "replace").lower(), f"{method} {url}"
+                assert SECRET.lower() not in response.get_data().decode("utf-8", "replace").lower(), (
+                    f"{method} {url}"
+                )
                 assert response.status_code < 500, f"{method} {url}"
 
 
