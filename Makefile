@@ -31,6 +31,7 @@ lint: $(BIN)/.installed
 bench: setup
 	$(BIN)/python bench/regions_import.py
 	$(BIN)/python bench/rls_overhead.py
+	$(BIN)/python bench/savings.py
 
 seed: setup
 	$(BIN)/flask kopdes migrate

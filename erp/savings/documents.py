@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from html import escape
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -25,6 +26,7 @@ MUTED = colors.HexColor("#5f5955")
 _styles = getSampleStyleSheet()
 TITLE = ParagraphStyle("title", parent=_styles["Heading2"], textColor=RED, spaceAfter=2 * mm)
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=9, leading=12)
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=8, leading=10)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=10, textColor=MUTED)
 
 
@@ -63,9 +65,9 @@ def receipt(
     rows = [
         [_("No. bukti"), f"S-{movement.id:08d}"],
         [_("Tanggal"), _day(movement.occurred_on)],
-        [_("Anggota"), f"{member.member_number} {member.name}"],
+        [_("Anggota"), Paragraph(f"{member.member_number} {escape(member.name)}", CELL)],
         [_("Rekening"), account.number],
-        [_("Produk"), product.name],
+        [_("Produk"), Paragraph(escape(product.name), CELL)],
         [_("Jenis"), _kind_label(movement.kind)],
         [_("Jumlah"), format_rupiah(movement.amount)],
         [_("Saldo"), format_rupiah(movement.balance_after)],
@@ -80,13 +82,16 @@ def receipt(
                 ("FONTSIZE", (1, 6), (1, 6), 11),
                 ("LINEABOVE", (0, 6), (-1, 6), 0.5, LINE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 6), (-1, 6), "MIDDLE"),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )
     story = [
-        Paragraph(coop.name, ParagraphStyle("coop", parent=BODY, fontName="Helvetica-Bold", fontSize=9)),
+        Paragraph(
+            escape(coop.name), ParagraphStyle("coop", parent=BODY, fontName="Helvetica-Bold", fontSize=9)
+        ),
         Paragraph(_("Bukti transaksi simpanan"), SMALL),
         Spacer(1, 3 * mm),
         table,
@@ -142,6 +147,7 @@ def _header(
             [_("Rekening"), f"{account.number}  ({product.name})"],
         ],
         colWidths=[22 * mm, None],
+        hAlign="LEFT",
     )
     facts.setStyle(
         TableStyle(
@@ -152,7 +158,7 @@ def _header(
             ]
         )
     )
-    return [Paragraph(coop.name, SMALL), facts, Spacer(1, 4 * mm)]
+    return [Paragraph(escape(coop.name), SMALL), facts, Spacer(1, 4 * mm)]
 
 
 def passbook(

@@ -21,6 +21,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
@@ -346,12 +347,12 @@ def deposit(
 ) -> SavingsMovement:
     """Cash in at the desk: the balance grows and Kas is debited, in one transaction."""
     _require_amount(amount)
-    account, product = _lock(account_id)
-    first = _repeat(idempotency_key, account.id, MovementKind.DEPOSIT, amount)
+    desk = _lock_for_desk(account_id, idempotency_key, teller_id)
+    account, product = desk.account, desk.product
+    first = _repeat(desk, MovementKind.DEPOSIT, amount)
     if first is not None:
         return first
-    member = membership.get_member(account.member_id)
-    if member.status != MemberStatus.ACTIVE.value:
+    if desk.member_status != MemberStatus.ACTIVE.value:
         raise SavingsRefused(_l("Setoran hanya untuk anggota aktif."))
     if account.status != "open":
         raise SavingsRefused(_l("Rekening sudah ditutup."))
@@ -373,7 +374,7 @@ def deposit(
         )
     if product.kind == ProductKind.BERJANGKA and account.balance > 0:
         raise SavingsRefused(_l("Simpanan berjangka disetor sekali pada awal jangka waktu."))
-    shift_id = _open_shift_id(teller_id)
+    shift_id = _require_shift(desk, teller_id)
     movement = _move(
         account,
         product,
@@ -385,7 +386,7 @@ def deposit(
         teller_id=teller_id,
         shift_id=shift_id,
         lines=[debit(CASH, amount), credit(product.ledger_account_code, amount)],
-        member=member,
+        phone=desk.member_phone,
     )
     db.session.commit()
     return movement
@@ -404,8 +405,9 @@ def withdraw(
     """Cash out at the desk. Pokok and wajib stay until the member leaves; berjangka until maturity;
     above the product's threshold a second person must approve first (`request_withdrawal`)."""
     _require_amount(amount)
-    account, product = _lock(account_id)
-    first = _repeat(idempotency_key, account.id, MovementKind.WITHDRAWAL, amount)
+    desk = _lock_for_desk(account_id, idempotency_key, teller_id)
+    account, product = desk.account, desk.product
+    first = _repeat(desk, MovementKind.WITHDRAWAL, amount)
     if first is not None:
         return first
     on = on or date.today()
@@ -423,7 +425,6 @@ def withdraw(
                 limit=format_rupiah(product.approval_threshold),
             )
         )
-    member = membership.get_member(account.member_id)
     movement = _withdraw_locked(
         account,
         product,
@@ -432,9 +433,9 @@ def withdraw(
         on=on,
         description=note or str(_l("Penarikan tunai")),
         teller_id=teller_id,
-        shift_id=_open_shift_id(teller_id),
+        shift_id=_require_shift(desk, teller_id),
         approved_by=approved_by,
-        member=member,
+        phone=desk.member_phone,
     )
     db.session.commit()
     return movement
@@ -542,7 +543,7 @@ def settle_on_exit(member_id: int, *, on: date, payee: str) -> int:
                 teller_id=_actor(),
                 shift_id=None,
                 approved_by=None,
-                member=None,
+                phone=None,
             )
             total += amount
         locked.status = "closed"
@@ -953,16 +954,74 @@ def _lock(account_id: int) -> tuple[SavingsAccount, SavingsProduct]:
     return account, product
 
 
-def _repeat(key: str, account_id: int, kind: MovementKind, amount: int) -> SavingsMovement | None:
+@dataclass
+class _Desk:
+    """A locked account with what a desk movement needs to know, read in one query."""
+
+    account: SavingsAccount
+    product: SavingsProduct
+    member_status: str
+    member_phone: str | None
+    repeat_id: int | None
+    shift_id: int | None
+    key: str
+
+
+def _lock_for_desk(account_id: int, key: str, teller_id: int | None) -> _Desk:
+    """Lock the account (`FOR UPDATE`) and read, in the same statement, its product, its member's
+    status and phone, an earlier movement under `key`, and the teller's open shift."""
+    _require_tenant()
     if not isinstance(key, str) or not 0 < len(key) <= 100:
         raise InvalidAmount(_l("Kunci transaksi tidak sah; muat ulang formulir."))
-    first = db.session.scalar(select(SavingsMovement).where(SavingsMovement.idempotency_key == key))
-    if first is None:
+    if not isinstance(account_id, int) or isinstance(account_id, bool):
+        raise NotFound(_l("Rekening simpanan tidak ditemukan."))
+    repeat = select(SavingsMovement.id).where(SavingsMovement.idempotency_key == key).scalar_subquery()
+    shift = (
+        select(TellerShift.id)
+        .where(TellerShift.teller_id == (teller_id or 0), TellerShift.closed_at.is_(None))
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(SavingsAccount, SavingsProduct, Member.status, Member.phone, repeat, shift)
+        .join(
+            SavingsProduct,
+            and_(
+                SavingsProduct.id == SavingsAccount.product_id,
+                SavingsProduct.tenant_id == SavingsAccount.tenant_id,
+            ),
+        )
+        .join(
+            Member, and_(Member.id == SavingsAccount.member_id, Member.tenant_id == SavingsAccount.tenant_id)
+        )
+        .where(SavingsAccount.id == account_id)
+        .with_for_update(of=SavingsAccount)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_l("Rekening simpanan tidak ditemukan."))
+    account, product, status, phone, repeat_id, shift_id = row
+    return _Desk(account, product, status, phone, repeat_id, shift_id, key)
+
+
+def _repeat(desk: _Desk, kind: MovementKind, amount: int) -> SavingsMovement | None:
+    """The movement first recorded under the desk's key, if this is a repeat of it."""
+    if desk.repeat_id is None:
         return None
-    if (first.account_id, first.kind, first.amount) != (account_id, kind.value, amount):
+    first = db.session.scalar(select(SavingsMovement).where(SavingsMovement.id == desk.repeat_id))
+    if first is None:
+        raise InvariantViolation("a repeated movement vanished")
+    if (first.account_id, first.kind, first.amount) != (desk.account.id, kind.value, amount):
         raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
     db.session.commit()
     return first
+
+
+def _require_shift(desk: _Desk, teller_id: int | None) -> int | None:
+    if teller_id is None:
+        return None
+    if desk.shift_id is None:
+        raise SavingsRefused(_l("Buka laci kas terlebih dahulu."))
+    return int(desk.shift_id)
 
 
 def _withdraw_locked(
@@ -976,7 +1035,7 @@ def _withdraw_locked(
     teller_id: int | None,
     shift_id: int | None,
     approved_by: int | None,
-    member: Member | None,
+    phone: str | None,
 ) -> SavingsMovement:
     if amount > account.balance:
         raise _insufficient(account)
@@ -991,7 +1050,7 @@ def _withdraw_locked(
         teller_id=teller_id,
         shift_id=shift_id,
         lines=[debit(product.ledger_account_code, amount), credit(CASH, amount)],
-        member=member,
+        phone=phone,
         approved_by=approved_by if approved_by and approved_by > 0 else None,
     )
 
@@ -1008,7 +1067,7 @@ def _move(
     teller_id: int | None,
     shift_id: int | None,
     lines: list[Any],
-    member: Member | None,
+    phone: str | None,
     approved_by: int | None = None,
 ) -> SavingsMovement:
     """Apply one movement to a locked account: balance, movement row, journal entry, audit and the
@@ -1027,34 +1086,48 @@ def _move(
         ),
         posted_by=teller_id,
     )
-    movement = SavingsMovement(
-        account_id=account.id,
-        kind=kind.value,
-        amount=amount,
-        balance_after=new_balance,
-        occurred_on=on,
-        description=description[:200],
-        idempotency_key=idempotency_key,
-        journal_entry_id=entry.id,
-        shift_id=shift_id,
-        teller_id=teller_id,
-        approved_by=approved_by,
+    # One INSERT … RETURNING; the balance's UPDATE goes out with the audit entry at commit. A key
+    # seen only now (a concurrent repeat committed while we waited for the lock) inserts nothing:
+    # the ledger returned that repeat's entry, and the first movement is the answer.
+    movement = db.session.scalar(
+        pg_insert(SavingsMovement)
+        .values(
+            tenant_id=account.tenant_id,
+            account_id=account.id,
+            kind=kind.value,
+            amount=amount,
+            balance_after=new_balance,
+            occurred_on=on,
+            description=description[:200],
+            idempotency_key=idempotency_key,
+            journal_entry_id=entry.id,
+            shift_id=shift_id,
+            teller_id=teller_id,
+            approved_by=approved_by,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+        .returning(SavingsMovement)
     )
+    if movement is None:
+        first = db.session.scalar(
+            select(SavingsMovement).where(SavingsMovement.idempotency_key == idempotency_key)
+        )
+        if first is None or (first.account_id, first.kind, first.amount) != (account.id, kind.value, amount):
+            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+        return first
     account.balance = new_balance
-    db.session.add(movement)
-    db.session.flush()
     audit.record(
         f"savings.{kind.value}",
         "savings_account",
         account.id,
         after={"amount": amount, "balance": new_balance, "movement": movement.id},
     )
-    if member is not None and member.phone:
+    if phone:
         verb = _l("Setoran") if kind in CREDITS else _l("Penarikan")
         db.session.add(
             Notification(
                 channel="whatsapp",
-                recipient=member.phone,
+                recipient=phone,
                 subject=str(_l("%(verb)s %(product)s", verb=verb, product=product.name)),
                 body=str(
                     _l(
@@ -1075,15 +1148,6 @@ def _insufficient(account: SavingsAccount) -> InsufficientBalance:
         _l("Saldo tidak cukup: saldo %(balance)s.", balance=format_rupiah(account.balance)),
         fields={"amount": [str(_l("Melebihi saldo."))]},
     )
-
-
-def _open_shift_id(teller_id: int | None) -> int | None:
-    if teller_id is None:
-        return None
-    shift = current_shift(teller_id)
-    if shift is None:
-        raise SavingsRefused(_l("Buka laci kas terlebih dahulu."))
-    return shift.id
 
 
 def _open_account_of(member_id: int, product_id: int) -> SavingsAccount | None:

@@ -118,3 +118,32 @@ def test_large_withdrawals_wait_for_a_second_person_at_the_desk(app, client, mak
     with tenant(coop.id):
         db.session.expire_all()
         assert service.get_account(account.id).balance == 2_000_000
+
+
+def test_the_bendahara_sets_a_product_and_sees_arrears_and_the_control_check(app, client):
+    coop = make_cooperative()
+    set_up_desk(coop)
+    bendahara = add_staff(coop, "bendahara")
+    with tenant(coop.id):
+        product = service.product_by_kind(ProductKind.SUKARELA)
+        make_member()
+    client.login(bendahara)
+    page = client.get(f"/k/{coop.slug}/simpanan/produk")
+    assert page.status_code == 200 and "Jasa per tahun (%)" in page.get_data(as_text=True)
+    form = {"product_id": str(product.id), "name": "Tabungan Sukarela", "interest_rate": "4,5"}
+    form["approval_threshold"] = "2.000.000"
+    bad = client.post(f"/k/{coop.slug}/simpanan/produk", form)
+    assert bad.status_code == 422
+    form["interest_rate"] = "4.5"
+    assert client.post(f"/k/{coop.slug}/simpanan/produk", form).status_code == 302
+    with tenant(coop.id):
+        db.session.expire_all()
+        changed = service.get_product(product.id)
+        assert (changed.name, str(changed.interest_rate), changed.approval_threshold) == (
+            "Tabungan Sukarela",
+            "4.5000",
+            2_000_000,
+        )
+    assert "A-0001" in client.get(f"/k/{coop.slug}/simpanan/tunggakan").get_data(as_text=True)
+    assert "cocok" in client.get(f"/k/{coop.slug}/simpanan/rekonsiliasi").get_data(as_text=True)
+    assert client.get(f"/k/{coop.slug}/simpanan/").status_code == 200
