@@ -38,6 +38,21 @@ fields.Date.default_error_messages = {
 }
 fields.DateTime.default_error_messages = {"invalid": _l("Waktu tidak sah."), "format": _l("Waktu tidak sah.")}
 
+# Validators' own messages, in Indonesian (formatted when they fail, so they follow the locale).
+validate.Length.message_min = _l("Terlalu pendek: minimal {min}.")
+validate.Length.message_max = _l("Terlalu panjang: maksimal {max}.")
+validate.Length.message_all = _l("Panjang harus {min} sampai {max}.")
+validate.Length.message_equal = _l("Panjang harus tepat {equal}.")
+validate.Range.message_min = "Harus {min_op} {{min}}."
+validate.Range.message_max = "Harus {max_op} {{max}}."
+validate.Range.message_all = "Harus {min_op} {{min}} dan {max_op} {{max}}."
+validate.Range.message_gte = "paling sedikit"
+validate.Range.message_gt = "lebih dari"
+validate.Range.message_lte = "paling banyak"
+validate.Range.message_lt = "kurang dari"
+validate.OneOf.default_message = _l("Pilihan tidak dikenal.")
+validate.Regexp.default_message = _l("Formatnya tidak sah.")
+
 _PHONE_CHARS = re.compile(r"[\s\-().]")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.api import bp, documented
@@ -54,7 +55,7 @@ def region_search() -> Any:
 def _tenant_required() -> Any:
     coop = g.get("cooperative")
     if coop is None:
-        raise DomainError("Token ini tidak terikat pada koperasi.")
+        raise DomainError(_l("Token ini tidak terikat pada koperasi."))
     return coop
 
 

@@ -67,7 +67,7 @@ def admin_cooperatives() -> Any:
         try:
             data = load_form(CooperativeCreateSchema())
             coop = service.create_cooperative(data["village_code"], data.get("name"), current_user)
-            flash(_("Koperasi %(name)s dibuat.", name=coop.name))
+            flash(_("%(name)s dibuat.", name=coop.name))
             return redirect(url_for("tenants.admin_cooperative", cooperative_id=coop.id))
         except ValidationError as err:
             errors, status = form_messages(err), 422

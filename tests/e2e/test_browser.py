@@ -151,7 +151,7 @@ def test_a_platform_admin_creates_a_cooperative_with_the_region_picker(app, page
 
     page.wait_for_url(re.compile(r"/admin/koperasi/\d+$"))
     assert page.locator("h1").inner_text() == VILLAGE_NAME
-    assert f"Koperasi {VILLAGE_NAME} dibuat." in page.locator(".flash").inner_text()
+    assert f"{VILLAGE_NAME} dibuat." in page.locator(".flash").inner_text()
     page.get_by_role("link", name="Semua koperasi").click()
     row = page.locator("table.list tbody tr", has_text=VILLAGE_NAME)
     assert "Cangkuang Wetan" in row.inner_text() or "CANGKUANG WETAN" in row.inner_text().upper()
