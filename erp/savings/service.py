@@ -21,13 +21,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, insert, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
 from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
-from core.models import Notification
 from core.money import InvariantViolation, format_rupiah, to_rupiah
 from erp.ledger import service as ledger
 from erp.ledger.models import MAX_AMOUNT
@@ -247,7 +246,11 @@ def account_for(member_id: int, kind: ProductKind, *, on: date | None = None) ->
 
 def get_account(account_id: int) -> SavingsAccount:
     _require_tenant()
-    account = db.session.scalar(select(SavingsAccount).where(SavingsAccount.id == account_id))
+    account = db.session.scalar(
+        select(SavingsAccount)
+        .where(SavingsAccount.id == account_id)
+        .execution_options(populate_existing=True)  # balances change by SQL, not through the ORM
+    )
     if account is None:
         raise NotFound(_l("Rekening simpanan tidak ditemukan."))
     return account
@@ -266,6 +269,7 @@ def member_accounts(member_id: int) -> list[tuple[SavingsAccount, SavingsProduct
         )
         .where(SavingsAccount.member_id == member_id)
         .order_by(SavingsProduct.id, SavingsAccount.id)
+        .execution_options(populate_existing=True)
     )
     return [(a, p) for a, p in rows]
 
@@ -1086,61 +1090,87 @@ def _move(
         ),
         posted_by=teller_id,
     )
-    # One INSERT … RETURNING; the balance's UPDATE goes out with the audit entry at commit. A key
-    # seen only now (a concurrent repeat committed while we waited for the lock) inserts nothing:
-    # the ledger returned that repeat's entry, and the first movement is the answer.
-    movement = db.session.scalar(
-        pg_insert(SavingsMovement)
-        .values(
-            tenant_id=account.tenant_id,
-            account_id=account.id,
-            kind=kind.value,
-            amount=amount,
-            balance_after=new_balance,
-            occurred_on=on,
-            description=description[:200],
-            idempotency_key=idempotency_key,
-            journal_entry_id=entry.id,
-            shift_id=shift_id,
-            teller_id=teller_id,
-            approved_by=approved_by,
+    notification = None
+    if phone:
+        verb = _l("Setoran") if kind in CREDITS else _l("Penarikan")
+        notification = (
+            str(_l("%(verb)s %(product)s", verb=verb, product=product.name)),
+            str(
+                _l(
+                    "%(verb)s %(amount)s pada %(account)s. Saldo: %(balance)s.",
+                    verb=verb,
+                    amount=format_rupiah(amount),
+                    account=account.number,
+                    balance=format_rupiah(new_balance),
+                )
+            ),
         )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-        .returning(SavingsMovement)
-    )
-    if movement is None:
+    row = db.session.execute(
+        _MOVE,
+        {
+            "tenant": account.tenant_id,
+            "account": account.id,
+            "kind": kind.value,
+            "amount": amount,
+            "after": new_balance,
+            "on": on,
+            "description": description[:200],
+            "key": idempotency_key,
+            "entry": entry.id,
+            "shift": shift_id,
+            "teller": teller_id,
+            "approved_by": approved_by,
+            "phone": phone if notification else None,
+            "subject": notification[0] if notification else None,
+            "body": notification[1] if notification else None,
+        },
+    ).one_or_none()
+    if row is None:
+        # The key was seen only now: a concurrent repeat committed while we waited for the lock,
+        # the ledger returned that repeat's entry, and the first movement is the answer.
         first = db.session.scalar(
             select(SavingsMovement).where(SavingsMovement.idempotency_key == idempotency_key)
         )
         if first is None or (first.account_id, first.kind, first.amount) != (account.id, kind.value, amount):
             raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
         return first
-    account.balance = new_balance
+    set_committed_value(account, "balance", new_balance)  # written by the statement above
     audit.record(
         f"savings.{kind.value}",
         "savings_account",
         account.id,
-        after={"amount": amount, "balance": new_balance, "movement": movement.id},
+        after={"amount": amount, "balance": new_balance, "movement": row.id},
     )
-    if phone:
-        verb = _l("Setoran") if kind in CREDITS else _l("Penarikan")
-        db.session.add(
-            Notification(
-                channel="whatsapp",
-                recipient=phone,
-                subject=str(_l("%(verb)s %(product)s", verb=verb, product=product.name)),
-                body=str(
-                    _l(
-                        "%(verb)s %(amount)s pada %(account)s. Saldo: %(balance)s.",
-                        verb=verb,
-                        amount=format_rupiah(amount),
-                        account=account.number,
-                        balance=format_rupiah(new_balance),
-                    )
-                ),
-            )
-        )
-    return movement
+    return SavingsMovement(**row._asdict())
+
+
+# The movement, the new balance and the member's notification in one statement (a desk deposit is
+# the hottest write of a cooperative). The balance changes only if the movement was inserted.
+_MOVE = text(
+    """
+    WITH movement AS (
+        INSERT INTO savings_movements (tenant_id, account_id, kind, amount, balance_after, occurred_on,
+                                       description, idempotency_key, journal_entry_id, shift_id, teller_id,
+                                       approved_by)
+        VALUES (:tenant, :account, :kind, :amount, :after, :on, :description, :key, :entry, :shift, :teller,
+                :approved_by)
+        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING *
+    ), balance AS (
+        UPDATE savings_accounts AS a SET balance = m.balance_after
+        FROM movement AS m WHERE a.tenant_id = m.tenant_id AND a.id = m.account_id
+        RETURNING a.id
+    ), notification AS (
+        INSERT INTO notifications (channel, recipient, subject, body)
+        SELECT 'whatsapp', CAST(:phone AS varchar), CAST(:subject AS varchar), CAST(:body AS text)
+        FROM movement WHERE CAST(:phone AS varchar) IS NOT NULL
+        RETURNING id
+    )
+    SELECT id, tenant_id, account_id, kind, amount, balance_after, occurred_on, recorded_at, description,
+           idempotency_key, journal_entry_id, shift_id, teller_id, approved_by
+    FROM movement
+    """
+)
 
 
 def _insufficient(account: SavingsAccount) -> InsufficientBalance:
