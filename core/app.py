@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     from erp.membership.views import bp as membership_bp
     from erp.savings.portal import bp as portal_bp
     from erp.savings.views import bp as savings_bp
+    from tenants.dashboards import bp as dashboards_bp
     from tenants.microsite import bp as microsite_bp
     from tenants.registry import bp as registry_bp
     from tenants.satgas import bp as satgas_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     app.register_blueprint(registry_bp)
     app.register_blueprint(satgas_bp)
     app.register_blueprint(microsite_bp)
+    app.register_blueprint(dashboards_bp)
     app.register_blueprint(api_bp)
 
 

@@ -16,5 +16,7 @@ class Periodic:
 
 SCHEDULE: list[Periodic] = [
     Periodic("outbox-sweep", "core.jobs.sweep_outbox", interval=15),
+    Periodic("region-rollups", "tenants.jobs.refresh_rollups", interval=15 * 60),
     Periodic("savings-interest", "erp.savings.jobs.schedule_monthly_interest", cron="30 0 1 * *"),
+    Periodic("savings-maturities", "erp.savings.jobs.schedule_maturities", cron="45 0 * * *"),
 ]

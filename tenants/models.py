@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from core.db import Base, utcnow_column
@@ -106,6 +106,8 @@ class Cooperative(Base):
     # lists across cooperatives (satgas, directory) need no tenant data
     verified_stage: Mapped[str | None] = mapped_column(String(30))
     stages_awaiting_review: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    legal_entity: Mapped[bool] = mapped_column(server_default=text("false"))
+    operating_units: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")
 
 
 class Membership(Base):
@@ -287,3 +289,60 @@ class FormationEvidence(TenantScoped, Base):
     storage_key: Mapped[str] = mapped_column(String(200), unique=True)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = utcnow_column()
+
+
+class CooperativeActivity(Base):
+    """When each cooperative last recorded a business event (a posting, a sale, a member change, a
+    stage update: anything in the audit log), kept incrementally by the rollup job."""
+
+    __tablename__ = "cooperative_activity"
+
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RegionRollup(Base):
+    """Counts of the cooperatives in one region (village to nation, code `ID`), refreshed by the
+    rollup job: the only path by which dashboards read across cooperatives."""
+
+    __tablename__ = "region_rollups"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 0 AND 4", name="level_range"),
+        Index("ix_region_rollups_parent_code", "parent_code"),
+    )
+
+    region_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    parent_code: Mapped[str | None] = mapped_column(String(13))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    registered: Mapped[int] = mapped_column(Integer)
+    legal_entities: Mapped[int] = mapped_column(Integer)
+    microsite_filled: Mapped[int] = mapped_column(Integer)
+    active_30d: Mapped[int] = mapped_column(Integer)
+    members: Mapped[int] = mapped_column(BigInteger)
+    by_stage: Mapped[dict] = mapped_column(JSONB)
+    by_model: Mapped[dict] = mapped_column(JSONB)
+    by_unit: Mapped[dict] = mapped_column(JSONB)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RollupSnapshot(Base):
+    """The nation's and each province's headline counts per day, for the trend."""
+
+    __tablename__ = "rollup_snapshots"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer)
+    legal_entities: Mapped[int] = mapped_column(Integer)
+    active_30d: Mapped[int] = mapped_column(Integer)
+
+
+class RollupWatermark(Base):
+    """How far the rollup job has read an append-only source (the audit log's last id)."""
+
+    __tablename__ = "rollup_watermarks"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)

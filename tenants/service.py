@@ -187,6 +187,17 @@ def _plain(value: Any) -> Any:
 _LEGAL_FIELDS = ("ahu_number", "ahu_date", "nib", "npwp", "bank_name", "bank_account", "bank_account_name")
 
 
+def _registry_row() -> Cooperative:
+    """The current cooperative's platform row, whose summary (legal entity, operating units) the
+    dashboards count without reading tenant data."""
+    from tenants.context import current_tenant_id
+
+    coop = db.session.get(Cooperative, current_tenant_id())
+    if coop is None:
+        raise NotFound(_l("Koperasi tidak ditemukan."))
+    return coop
+
+
 def legal_data() -> LegalData | None:
     return db.session.scalar(select(LegalData))
 
@@ -201,6 +212,7 @@ def save_legal_data(values: dict[str, Any]) -> LegalData:
     for key in _LEGAL_FIELDS:
         setattr(legal, key, values.get(key))
     legal.updated_at = datetime.now(UTC)
+    _registry_row().legal_entity = bool(legal.ahu_number)
     db.session.flush()
     audit.record(
         "legal_data_changed",
@@ -285,6 +297,7 @@ def save_units(units: dict[str, tuple[str | None, date | None]]) -> dict[str, Bu
             db.session.add(unit)
         unit.status, unit.started_on, unit.updated_at = status, started_on, datetime.now(UTC)
     after = {t: [u.status, _plain(u.started_on)] for t, u in current.items()}
+    _registry_row().operating_units = sorted(t for t, u in current.items() if u.status == "beroperasi")
     if before != after:
         audit.record("business_units_changed", "cooperative_units", None, before=before, after=after)
     db.session.commit()

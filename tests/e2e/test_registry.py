@@ -125,8 +125,35 @@ def test_register_upload_the_musdesus_minutes_satgas_verifies_and_the_microsite_
     shoot(public, "microsite")
     public.get_by_role("link", name="Poster kode QR untuk dicetak").click()
     expect(public.locator("img.qr")).to_be_visible()
-    assert public.locator("img.qr").evaluate("img => img.naturalWidth") > 0
+    qr = public.request.get(
+        public.locator("img.qr").get_attribute("src")
+    )  # a failed load also fails the test
+    assert qr.ok and qr.headers["content-type"].startswith("image/svg+xml")
     shoot(public, "poster")
     public.goto("/koperasi?q=cangkuang")
     expect(public.locator("table.list")).to_contain_text(VILLAGE_NAME)
     shoot(public, "directory")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_satgas_dashboard_drills_down_from_province_to_village(app, new_page, width):
+    from tenants import rollups
+    from tests.conftest import make_cooperative
+
+    make_cooperative(VILLAGE[3], "cangkuang-wetan")
+    make_cooperative("32.04.12.2004", "desa-kedua")
+    rollups.refresh()
+    satgas = make_user("Satgas Jawa Barat")
+    grant_platform_role(satgas, "satgas", region_code="32")
+    page = new_page(viewport={"width": width, "height": 800})
+    sign_in(page, satgas)
+    page.wait_for_url("**/satgas")
+    page.locator("nav.menu").get_by_role("link", name="Dasbor wilayah").click()
+    expect(page.locator("h1")).to_have_text("Jawa Barat")
+    shoot(page, "dashboard-province")
+    page.get_by_role("link", name="Kabupaten Bandung").click()
+    page.get_by_role("link", name="Dayeuhkolot").click()
+    expect(page.locator("table.drill")).to_contain_text("Koperasi Uji")
+    page.get_by_role("link", name="30 hari").click()
+    expect(page.locator("#lagging table")).to_contain_text("Belum pernah")
+    shoot(page, "dashboard-district")
