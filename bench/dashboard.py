@@ -107,7 +107,7 @@ def load(owner_url: str) -> int:
         conn.execute(
             text(
                 "INSERT INTO audit_log (at, cooperative_id, action, entity) "
-                "SELECT now() - (random() * interval '365 days'), :first + (g * 7919) % :coops, "
+                "SELECT now() - (random() * interval '365 days'), :first + (g::bigint * 7919) % :coops, "
                 "'journal_posted', 'journal_entry' FROM generate_series(1, :n) AS g"
             ),
             {"n": EVENTS, "first": ids[0], "coops": coops},
