@@ -140,6 +140,26 @@ def menu_item(endpoint: str, label: Any, permission: str, *, tenant: bool) -> No
     MENU.append(MenuItem(endpoint, label, permission, tenant))
 
 
+# The order of the menu, in one place (entries not listed follow, in registration order).
+MENU_ORDER = (
+    "tenants.dashboard",
+    "portal.home",
+    "membership.members",
+    "savings.desk",
+    "ledger.index",
+    "registry.profile",
+    "registry.formation_page",
+    "tenants.staff",
+    "tenants.audit_log",
+    "tenants.admin_cooperatives",
+    "dashboards.admin",
+    "tenants.satgas_home",
+    "dashboards.satgas",
+)
+
+
 def visible_menu() -> list[MenuItem]:
     in_tenant = g.get("cooperative") is not None
-    return [m for m in MENU if (m.tenant == in_tenant or not m.tenant) and has_permission(m.permission)]
+    items = [m for m in MENU if (m.tenant == in_tenant or not m.tenant) and has_permission(m.permission)]
+    rank = {endpoint: i for i, endpoint in enumerate(MENU_ORDER)}
+    return sorted(items, key=lambda m: rank.get(m.endpoint, len(rank)))
