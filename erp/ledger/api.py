@@ -15,14 +15,16 @@ from core.db import db
 from core.errors import DomainError, NotFound
 from core.permissions import requires
 from core.schemas import load_json
-from erp.ledger import service
+from erp.ledger import service, shu
 from erp.ledger.schemas import (
     AccountSchema,
     AsOfQuerySchema,
+    DistributionOutSchema,
     ManualEntryOutSchema,
     ManualEntrySchema,
     RefusalInSchema,
     TrialBalanceRowSchema,
+    YearQuerySchema,
 )
 
 
@@ -110,3 +112,16 @@ def ledger_refuse_manual_entry(entry_id: str) -> Any:
     service.refuse_manual_entry(number, data["reason"], refused_by=current_user.id)
     db.session.commit()
     return ManualEntryOutSchema().dump(service.manual_entry(number))
+
+
+@bp.get("/ledger/shu")
+@documented(
+    "A year's SHU distribution (`tahun`, default last year): pools and members' shares, previewed or posted",
+    response=DistributionOutSchema,
+    tag="ledger",
+)
+@requires("ledger.view")
+def ledger_shu() -> Any:
+    _tenant_required()
+    year = YearQuerySchema().load(request.args)["tahun"] or date.today().year - 1
+    return DistributionOutSchema().dump(shu.preview(year))

@@ -302,3 +302,27 @@ class ManualEntryApproval(TenantScoped, Base):
     entry_created_by: Mapped[int] = mapped_column(BigInteger)
     approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime] = utcnow_column()
+
+
+class ShuAllocation(TenantScoped, Base):
+    """A member's share of a year's SHU as posted: jasa modal by equity savings, jasa usaha by
+    transactions with the cooperative, with the weights they were computed from. Written once,
+    with the distribution's journal entry; append-only."""
+
+    __tablename__ = "shu_allocations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "year", "member_id"),
+        CheckConstraint("jasa_modal >= 0 AND jasa_usaha >= 0", name="shares_not_negative"),
+        CheckConstraint("equity_weight >= 0 AND transaction_weight >= 0", name="weights_not_negative"),
+        tenant_fk("journal_entry_id", "journal_entries"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    year: Mapped[int] = mapped_column(SmallInteger)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    member_number: Mapped[str] = mapped_column(String(20))
+    equity_weight: Mapped[int] = mapped_column(BigInteger)
+    transaction_weight: Mapped[int] = mapped_column(BigInteger)
+    jasa_modal: Mapped[int] = mapped_column(BigInteger)
+    jasa_usaha: Mapped[int] = mapped_column(BigInteger)
+    journal_entry_id: Mapped[int] = mapped_column(BigInteger)

@@ -166,16 +166,20 @@ def table_flowables(
     if note:
         story.append(Paragraph(_escape(note), st["note"]))
         story.append(Spacer(1, 2 * mm))
-    data: list[list[Any]] = [[Paragraph(_escape(h), st["bold"]) for h in headers]]
+    n = len(headers)
+    numeric = [
+        i for i in range(1, n) if all(not isinstance(row[i], str) or _numeric_text(row[i]) for row in rows)
+    ]
+    data: list[list[Any]] = [
+        [Paragraph(_escape(h), st["head"] if i in numeric else st["bold"]) for i, h in enumerate(headers)]
+    ]
     for row in rows:
         data.append(
-            [amount_text(c) if isinstance(c, int) and not isinstance(c, bool) else _escape(c) for c in row]
+            [amount_text(c) if isinstance(c, int) and not isinstance(c, bool) else str(c) for c in row]
         )
-    n = len(headers)
     first = width * (0.4 if n > 3 else 0.5)
     widths = [first] + [(width - first) / (n - 1)] * (n - 1) if n > 1 else [width]
     table = Table(data, colWidths=widths, repeatRows=1)
-    numeric = [i for i in range(n) if rows and isinstance(rows[0][i], int)]
     style: list[tuple[Any, ...]] = [
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, LINE),
@@ -257,3 +261,72 @@ def statement_xlsx(statement: Statement, coop_name: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def rat_pack(year: int, coop_name: str) -> bytes:
+    """The RAT pack of `year`: the four statements with the year before, results per business
+    unit, member statistics (from the membership module, when it provides them), and the SHU
+    distribution with every member's share."""
+    from erp.ledger import shu, statements
+    from erp.ledger.schemas import POOL_LABELS, UNIT_LABELS
+
+    span = statements.Span.of(year)
+    width = A4[0] - 36 * mm
+    parts: list[Statement | list[Flowable]] = [statements.build(kind, span) for kind in statements.Kind]
+    units = [
+        (UNIT_LABELS.get(unit or "", _("Tanpa unit")), income, costs, result)
+        for unit, income, costs, result in statements.unit_results(span)
+    ]
+    extra: list[Flowable] = table_flowables(
+        _("Kinerja unit usaha %(year)s", year=year),
+        [_("Unit usaha"), _("Pendapatan"), _("Biaya"), _("SHU")],
+        units or [(_("Belum ada pendapatan atau beban."), 0, 0, 0)],
+        width,
+    )
+    stats = shu.sources.statistics(year)
+    extra += table_flowables(
+        _("Statistik anggota"),
+        [_("Keterangan"), _("Jumlah")],
+        [(str(label), _count_text(n)) for label, n in stats] or [(_("Belum tersedia."), "")],
+        width,
+    )
+    distribution = shu.preview(year)
+    parts.append(extra)
+    share_part: list[Flowable] = table_flowables(
+        _("Pembagian SHU tahun %(year)s", year=year),
+        [_("Pos"), "%", _("Jumlah")],
+        [(str(POOL_LABELS[p.name]), f"{p.percent.normalize():f}", p.amount) for p in distribution.pools]
+        + (
+            [(_("Jumlah"), "100", distribution.shu)] if distribution.pools else [(_("Tidak ada SHU."), "", 0)]
+        ),
+        width,
+        note=_("Status: %(status)s", status=_("diposting") if distribution.entry else _("pratinjau")),
+    )
+    members = [
+        (f"{m.member_number} {m.name}", m.equity, m.transactions, m.jasa_modal, m.jasa_usaha, m.total)
+        for m in distribution.members
+    ]
+    share_part += table_flowables(
+        _("Daftar pembagian SHU anggota"),
+        [_("Anggota"), _("Simpanan"), _("Transaksi"), _("Jasa modal"), _("Jasa usaha"), _("Jumlah")],
+        members or [(_("Belum ada data anggota."), 0, 0, 0, 0, 0)],
+        width,
+        note=_(
+            "Dibulatkan ke rupiah dengan metode sisa terbesar; tidak terbagi (masuk cadangan): %(n)s",
+            n=amount_text(distribution.undistributed),
+        ),
+    )
+    parts.append(share_part)
+    cover = [
+        _("Tahun buku %(year)s", year=year),
+        _("Laporan keuangan, kinerja unit usaha, statistik anggota dan pembagian SHU."),
+    ]
+    return pack_pdf(_("Paket Rapat Anggota Tahunan (RAT) %(year)s", year=year), coop_name, parts, cover)
+
+
+def _numeric_text(text: str) -> bool:
+    return text == "" or text.replace(".", "").replace(",", "").isdigit()
+
+
+def _count_text(n: int) -> str:
+    return format_decimal(n, format="#,##0", locale=str(get_locale() or "id"))

@@ -136,6 +136,16 @@ _UNIT_LABELS = {
     BusinessUnit.KLINIK: _l("Klinik"),
     BusinessUnit.UMUM: _l("Umum"),
 }
+POOL_LABELS: dict[str, Any] = {
+    "cadangan": _l("Cadangan"),
+    "jasa_modal": _l("Jasa modal anggota"),
+    "jasa_usaha": _l("Jasa usaha anggota"),
+    "pembangunan_desa": _l("Dana pembangunan desa"),
+    "pengurus": _l("Dana pengurus & pengawas"),
+    "karyawan": _l("Dana karyawan"),
+    "pendidikan": _l("Dana pendidikan"),
+    "sosial": _l("Dana sosial"),
+}
 TYPE_LABELS: dict[str, Any] = {t.value: label for t, label in _TYPE_LABELS.items()}
 UNIT_LABELS: dict[str, Any] = {u.value: label for u, label in _UNIT_LABELS.items()}
 
@@ -327,3 +337,39 @@ class ReportQuerySchema(FormSchema):
         load_default="html",
         validate=validate.OneOf(["html", "pdf", "xlsx"], error=_l("Format tidak dikenal.")),
     )
+
+
+class DistributionSchema(FormSchema):
+    """Posting a year's SHU distribution, dated (usually the RAT's date)."""
+
+    year = fields.Integer(
+        required=True, strict=False, validate=validate.Range(2000, 2999, error=_l("Tahun tidak sah."))
+    )
+    on = fields.Date(required=True)
+
+
+class PoolSchema(Schema):
+    name = fields.String()
+    percent = fields.Decimal(as_string=True)
+    amount = fields.Integer()
+    account_code = fields.String()
+
+
+class MemberShareSchema(Schema):
+    member_id = fields.Integer()
+    member_number = fields.String()
+    equity = fields.Integer()
+    transactions = fields.Integer()
+    jasa_modal = fields.Integer()
+    jasa_usaha = fields.Integer()
+    total = fields.Integer()
+
+
+class DistributionOutSchema(Schema):
+    year = fields.Integer()
+    shu = fields.Integer()
+    year_closed = fields.Boolean()
+    posted_entry_id = fields.Function(lambda d: d.entry.id if d.entry else None)
+    undistributed = fields.Integer()
+    pools = fields.List(fields.Nested(PoolSchema))
+    members = fields.List(fields.Nested(MemberShareSchema))

@@ -21,14 +21,16 @@ from core.db import db
 from core.errors import DomainError, Forbidden, form_messages
 from core.permissions import has_permission, menu_item, requires
 from core.schemas import FormSchema, load_form
-from erp.ledger import reports, service, statements
+from erp.ledger import reports, service, shu, statements
 from erp.ledger.models import SHU_POOLS, EquityBasis, ManualEntryStatus
 from erp.ledger.schemas import (
+    POOL_LABELS,
     TYPE_LABELS,
     UNIT_LABELS,
     AccountCreateSchema,
     AccountUpdateSchema,
     AsOfQuerySchema,
+    DistributionSchema,
     ManualEntryFormSchema,
     PeriodSchema,
     RangeQuerySchema,
@@ -43,16 +45,6 @@ bp = Blueprint("ledger", __name__, url_prefix="/k/<tenant_slug>/buku")
 
 menu_item("ledger.index", _l("Pembukuan"), "ledger.view", tenant=True)
 
-POOL_LABELS = {
-    "cadangan": _l("Cadangan"),
-    "jasa_modal": _l("Jasa modal anggota"),
-    "jasa_usaha": _l("Jasa usaha anggota"),
-    "pembangunan_desa": _l("Dana pembangunan desa"),
-    "pengurus": _l("Dana pengurus & pengawas"),
-    "karyawan": _l("Dana karyawan"),
-    "pendidikan": _l("Dana pendidikan"),
-    "sosial": _l("Dana sosial"),
-}
 STATUS_LABELS = {
     ManualEntryStatus.PENDING.value: _l("Menunggu persetujuan"),
     ManualEntryStatus.POSTED.value: _l("Diposting"),
@@ -413,3 +405,48 @@ def report(jenis: str) -> Any:
     if args["format"] == "xlsx":
         return _download(reports.statement_xlsx(statement, g.cooperative.name), XLSX, f"{name}.xlsx")
     return _render("statement.html", statement=statement, args=args, kind=kind, amount=reports.amount_text)
+
+
+# --- SHU distribution -----------------------------------------------------------------------------
+
+MAX_MEMBERS_SHOWN = 500
+
+
+@bp.route("/shu", methods=["GET", "POST"])
+@requires("ledger.view")
+def shu_page() -> Any:
+    errors: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        result, errors, status = _submit(
+            "ledger.close",
+            DistributionSchema(),
+            lambda d: shu.distribute(d["year"], on=d["on"], posted_by=current_user.id),
+        )
+        if result is not None:
+            _flash(_("SHU tahun %(year)s dibagikan dan diposting.", year=result.year))
+            return redirect(url_for("ledger.shu_page", tahun=result.year))
+    year = _query(YearQuerySchema())["tahun"] or date.today().year - 1
+    distribution = shu.preview(year)
+    return _render(
+        "shu.html",
+        status,
+        d=distribution,
+        shown=distribution.members[:MAX_MEMBERS_SHOWN],
+        sources_ready=shu.sources.ready(),
+        errors=errors,
+        form=request.form,
+        today=date.today(),
+    )
+
+
+# --- RAT pack -------------------------------------------------------------------------------------
+
+
+@bp.get("/rat")
+@requires("ledger.view")
+def rat() -> Any:
+    """The annual members' meeting pack of a closed year, as one printable PDF."""
+    year = _query(YearQuerySchema())["tahun"] or date.today().year - 1
+    content = reports.rat_pack(year, g.cooperative.name)
+    return _download(content, PDF, f"rat-{g.cooperative.slug}-{year}.pdf")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from core.db import db
 from core.models import User
-from erp.ledger import service
+from erp.ledger import service, shu
 from erp.ledger.models import EquityBasis, LedgerAccount
 from erp.ledger.service import NewEntry, credit, debit
 from tenants.models import Cooperative
@@ -64,3 +65,32 @@ def seed_ledger(coop: Cooperative, marker: str, user_id: int) -> None:
             service.approve_manual_entry(manual.id, approved_by=user_id)
         elif n == 2:
             service.refuse_manual_entry(manual.id, f"Salah akun {marker}", refused_by=user_id)
+    # A distributed year, with one member's share (the member comes from a provider registered
+    # for the seeding only, as the membership module registers its own).
+    service.post(
+        NewEntry(
+            entry_date=date(2024, 3, 1),
+            description=f"Penjualan {marker}",
+            source_module="isolation",
+            source_id=marker,
+            idempotency_key=f"isolation:jual:{marker}",
+            lines=[debit("1-1100", 1_000_000), credit("4-2100", 1_000_000)],
+        ),
+        posted_by=user_id,
+    )
+    service.close_year(2024, closed_by=user_id)
+    member = SimpleNamespace(id=1, member_number=f"S-{marker}"[:20], name=f"Anggota {marker}")
+
+    def members() -> list[SimpleNamespace]:
+        return [member]
+
+    def equity(as_of: date) -> dict[int, int]:
+        return {1: 100_000}
+
+    shu.sources.register("members", members)
+    shu.sources.register("jasa_modal", equity)
+    try:
+        shu.distribute(2024, on=date(2025, 2, 10), posted_by=user_id)
+    finally:
+        shu.sources.unregister("members", members)
+        shu.sources.unregister("jasa_modal", equity)
