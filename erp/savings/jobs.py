@@ -1,5 +1,6 @@
 """Scheduled savings work, thin over `erp.savings.service`: on the first of each month, one outbox
-job per cooperative credits last month's jasa on sukarela. Idempotent: a month is credited once."""
+job per cooperative credits last month's jasa on sukarela; each night, one credits the jasa of the
+simpanan berjangka that matured. Idempotent: a month, or a maturity, is credited once."""
 
 from __future__ import annotations
 
@@ -29,6 +30,27 @@ def schedule_monthly_interest(today: date | None = None) -> int:
         )
     db.session.commit()
     return len(ids)
+
+
+def schedule_maturities(today: date | None = None) -> int:
+    """Queue today's maturing simpanan berjangka for every cooperative."""
+    day = today or date.today()
+    ids = list(db.session.scalars(select(Cooperative.id).order_by(Cooperative.id)))
+    for tenant_id in ids:
+        enqueue(
+            "erp.savings.jobs.credit_matured",
+            tenant_id=tenant_id,
+            cooperative_id=tenant_id,
+            on=day.isoformat(),
+        )
+    db.session.commit()
+    return len(ids)
+
+
+def credit_matured(cooperative_id: int, on: str) -> int:
+    """Credit one cooperative's matured time deposits up to `on` (safe to run again)."""
+    with tenant(cooperative_id):
+        return service.credit_matured_deposits(date.fromisoformat(on))
 
 
 def credit_interest(cooperative_id: int, year: int, month: int) -> int:

@@ -816,6 +816,71 @@ _CREDIT_BALANCES = text(
 )
 
 
+def credit_matured_deposits(on: date) -> int:
+    """Credit the jasa of every simpanan berjangka that reached maturity by `on`: the balance × the
+    yearly rate × the term in months / 12, rounded half up, less the withholding tax, in the
+    account; from then on it may be withdrawn (paid out) at the desk. Once per maturity date.
+    Returns the number of deposits credited."""
+    _require_tenant()
+    due = list(
+        db.session.scalars(
+            select(SavingsAccount.id)
+            .where(
+                SavingsAccount.kind == ProductKind.BERJANGKA.value,
+                SavingsAccount.status == "open",
+                SavingsAccount.balance > 0,
+                SavingsAccount.maturity_on <= on,
+            )
+            .order_by(SavingsAccount.id)
+            .limit(5000)
+        )
+    )
+    credited = 0
+    for account_id in due:
+        account, product = _lock(account_id)
+        if account.maturity_on is None:
+            continue
+        key = f"maturity:{account.id}:{account.maturity_on.isoformat()}"
+        if db.session.scalar(select(SavingsMovement.id).where(SavingsMovement.idempotency_key == key)):
+            continue
+        months = Decimal(product.term_months or 0)
+        interest = to_rupiah(Decimal(account.balance) * product.interest_rate / 100 * months / 12)
+        if interest <= 0:
+            continue
+        tax = to_rupiah(Decimal(interest) * product.tax_rate / Decimal(100))
+        label = str(_l("Jasa simpanan berjangka"))
+        _move(
+            account,
+            product,
+            MovementKind.INTEREST,
+            interest,
+            idempotency_key=key,
+            on=account.maturity_on,
+            description=label,
+            teller_id=None,
+            shift_id=None,
+            lines=[debit(INTEREST_EXPENSE, interest), credit(product.ledger_account_code, interest)],
+            phone=None,
+        )
+        if tax:
+            _move(
+                account,
+                product,
+                MovementKind.TAX,
+                tax,
+                idempotency_key=f"tax:{key}",
+                on=account.maturity_on,
+                description=str(_l("Pajak jasa simpanan berjangka")),
+                teller_id=None,
+                shift_id=None,
+                lines=[debit(product.ledger_account_code, tax), credit(TAX_PAYABLE, tax)],
+                phone=None,
+            )
+        credited += 1
+    db.session.commit()
+    return credited
+
+
 # --- read models for other modules and checks ----------------------------------------------------
 
 

@@ -208,3 +208,36 @@ def test_the_monthly_job_queues_each_cooperative_and_credits_once(desk, app):
     with tenant(desk.coop.id):
         assert service.get_account(account.id).balance > 3_650_000
         assert jobs.credit_interest(desk.coop.id, LAST_MONTH.year, LAST_MONTH.month) == 0
+
+
+def test_a_time_deposit_earns_its_term_interest_at_maturity_once_and_may_then_be_withdrawn(desk):
+    placed = date(2024, 1, 10)
+    account = desk.account(ProductKind.BERJANGKA, opened=placed)  # 6% a year, 12 months
+    desk.deposit(account, 10_000_000, on=placed)
+    with pytest.raises(SavingsRefused):
+        desk.withdraw(account, 1_000_000, on=date(2024, 6, 1))
+    db.session.rollback()
+    assert service.credit_matured_deposits(date(2024, 12, 31)) == 0
+    assert service.credit_matured_deposits(date(2025, 1, 10)) == 1
+    assert service.credit_matured_deposits(date(2025, 1, 11)) == 0
+    assert service.get_account(account.id).balance == 10_600_000
+    assert ledger.account_balance("2-1200", date(2025, 1, 10)) == 10_600_000
+    service.request_withdrawal(account.id, 10_600_000)  # above the threshold: a second person
+    assert all(check.ok for check in service.reconcile(date.today()))
+
+
+def test_the_nightly_job_credits_matured_deposits_through_the_outbox(desk, app):
+    from core.jobs import run_outbox_message
+    from core.models import OutboxMessage
+    from erp.savings import jobs
+    from tenants.context import reset, tenant
+
+    placed = date(2024, 1, 10)
+    account = desk.account(ProductKind.BERJANGKA, opened=placed)
+    desk.deposit(account, 1_000_000, on=placed)
+    reset()
+    assert jobs.schedule_maturities(date(2025, 2, 1)) == 1
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.job.like("%credit_matured")))
+    assert run_outbox_message(message.id) == "done"
+    with tenant(desk.coop.id):
+        assert service.get_account(account.id).balance == 1_060_000
