@@ -45,7 +45,7 @@ def validate_nik(
     table); pass `lambda code: True` where no database is at hand."""
     nik = _SEPARATORS.sub("", value or "")
     if not re.fullmatch(r"\d{16}", nik):
-        raise ValidationError(_l("NIK harus 16 angka."))
+        raise ValidationError(str(_l("NIK harus 16 angka.")))
     district = f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
     day, month, year2 = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     female = day > 40
@@ -57,15 +57,15 @@ def validate_nik(
         birth = date(year, month, day)
     except ValueError:
         raise ValidationError(
-            _l("Tanggal lahir dalam NIK tidak sah (digit 7–12: HHBBTT, hari +40 untuk perempuan).")
+            str(_l("Tanggal lahir dalam NIK tidak sah (digit 7–12: HHBBTT, hari +40 untuk perempuan)."))
         ) from None
     if birth > today:
-        raise ValidationError(_l("Tanggal lahir dalam NIK ada di masa depan."))
+        raise ValidationError(str(_l("Tanggal lahir dalam NIK ada di masa depan.")))
     if nik[12:] == "0000":
-        raise ValidationError(_l("Nomor urut NIK tidak boleh 0000."))
+        raise ValidationError(str(_l("Nomor urut NIK tidak boleh 0000.")))
     if not (district_exists or _district_exists)(district):
         raise ValidationError(
-            _l("Kode wilayah NIK (%(code)s) tidak ada dalam daftar kecamatan resmi.", code=district)
+            str(_l("Kode wilayah NIK (%(code)s) tidak ada dalam daftar kecamatan resmi.", code=district))
         )
     return NikInfo(nik, district, birth, female)
 
@@ -74,7 +74,7 @@ def normalize_nib(value: str) -> str:
     """A NIB (Nomor Induk Berusaha from OSS-RBA): exactly 13 digits."""
     nib = _SEPARATORS.sub("", value or "")
     if not re.fullmatch(r"\d{13}", nib):
-        raise ValidationError(_l("NIB harus 13 angka."))
+        raise ValidationError(str(_l("NIB harus 13 angka.")))
     return nib
 
 
@@ -82,7 +82,7 @@ def normalize_npwp(value: str) -> str:
     """An NPWP as 16 digits; the old 15-digit form (99.999.999.9-999.999) gains the leading 0."""
     npwp = _SEPARATORS.sub("", value or "")
     if not re.fullmatch(r"\d{15}|\d{16}", npwp):
-        raise ValidationError(_l("NPWP harus 15 atau 16 angka."))
+        raise ValidationError(str(_l("NPWP harus 15 atau 16 angka.")))
     return npwp if len(npwp) == 16 else "0" + npwp
 
 
@@ -90,7 +90,7 @@ def normalize_bank_account(value: str) -> str:
     """A bank account number: digits only (spaces and dashes dropped), 5 to 20 of them."""
     account = _SEPARATORS.sub("", value or "")
     if not re.fullmatch(r"\d{5,20}", account):
-        raise ValidationError(_l("Nomor rekening hanya angka (5–20 digit)."))
+        raise ValidationError(str(_l("Nomor rekening hanya angka (5–20 digit).")))
     return account
 
 

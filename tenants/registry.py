@@ -16,7 +16,7 @@ from core.db import db
 from core.errors import DomainError, form_messages
 from core.permissions import has_permission, menu_item, requires
 from core.schemas import load_form
-from tenants import formation, regions, service
+from tenants import formation, imports, regions, service
 from tenants.models import (
     FORMATION_MODELS,
     OFFICER_POSITIONS,
@@ -263,3 +263,28 @@ def private_file(item: Any, path: Any) -> Any:
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     )
     return response
+
+
+# --- bulk import (platform admin) ------------------------------------------------------------
+
+
+@bp.route("/admin/koperasi/impor", methods=["GET", "POST"])
+@requires("platform.cooperatives")
+def import_registry() -> Any:
+    """Upload an existing registry (CSV/XLSX): all rows imported, or every problem listed."""
+    problems: list[imports.Problem] = []
+    status = 200
+    if request.method == "POST":
+        upload = request.files.get("registry")
+        try:
+            if upload is None or not upload.filename:
+                raise imports.ImportRejected([imports.Problem(0, "file", _("Pilih berkas CSV atau XLSX."))])
+            count = imports.import_registry(upload.filename, upload.read(imports.MAX_BYTES + 1), current_user)
+            flash(_("%(n)s koperasi diimpor.", n=count))
+            return redirect(url_for("tenants.admin_cooperatives"))
+        except imports.ImportRejected as err:
+            db.session.rollback()
+            problems, status = err.problems, 422
+    return render_template(
+        "tenants/import.html", problems=problems, columns=imports.COLUMNS, max_rows=imports.MAX_ROWS
+    ), status

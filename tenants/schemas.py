@@ -33,7 +33,7 @@ class CooperativeCreateSchema(FormSchema):
 
 def _not_future(value: date) -> None:
     if value > date.today():
-        raise ValidationError(_l("Tanggal tidak boleh di masa depan."))
+        raise ValidationError(str(_l("Tanggal tidak boleh di masa depan.")))
 
 
 def _past_date(**kwargs: object) -> fields.Date:

@@ -440,3 +440,12 @@ def test_the_directory_searches_by_name_and_filters_by_region(app, make_client):
     by_regency = http.get("/koperasi?region=32&regency=32.04").get_data(as_text=True)
     assert "/koperasi/cangkuang-wetan" in by_regency
     assert http.get("/koperasi?region=bogus&q=" + "x" * 200).status_code == 200
+
+
+def test_a_stage_dated_in_the_future_is_refused_with_the_message(ketua_client, evidence_dir):
+    coop, client = ketua_client
+    response = upload(client, "sosialisasi", PDF, held_on="2099-01-01")
+    assert response.status_code == 422
+    assert "Tanggal tidak boleh di masa depan." in response.get_data(as_text=True)
+    with tenant(coop.id):
+        assert count(FormationStage) == 0
