@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 
 _SEPARATORS = re.compile(r"[\s.\-/]")
+_SIXTEEN = re.compile(r"[0-9]{16}")
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,14 @@ class NikInfo:
     """What a valid NIK says about its holder."""
 
     nik: str
-    district_code: str
+    district_code: str  # PP.KK.CC
     birth_date: date
     female: bool
+
+    @property
+    def gender(self) -> str:
+        """`L` (laki-laki) or `P` (perempuan), as forms and the member register write it."""
+        return "P" if self.female else "L"
 
 
 def _district_exists(code: str) -> bool:
@@ -36,38 +42,84 @@ def _district_exists(code: str) -> bool:
     return region is not None and region.level == 3
 
 
+def nik_district(nik: str) -> str:
+    return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
+
+
+def read_nik(nik: str, today: date | None = None) -> NikInfo | None:
+    """What 16 NIK digits say about the holder, or None if they cannot be a NIK (format, date,
+    serial). Two-digit years are read as the latest century that is not in the future."""
+    if not isinstance(nik, str) or not _SIXTEEN.fullmatch(nik):
+        return None
+    day, month, yy, serial = int(nik[6:8]), int(nik[8:10]), int(nik[10:12]), int(nik[12:16])
+    female = day > 40
+    if female:
+        day -= 40
+    if serial == 0 or not 1 <= day <= 31 or not 1 <= month <= 12:
+        return None
+    today = today or date.today()
+    year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return None
+    if born > today:
+        born = date(year - 100, month, day) if not (month == 2 and day == 29) else born
+        if born > today:
+            return None
+    return NikInfo(nik, nik_district(nik), born, female)
+
+
 def validate_nik(
     value: str, *, district_exists: Callable[[str], bool] | None = None, today: date | None = None
 ) -> NikInfo:
-    """The facts encoded in `value`, or ValidationError with an Indonesian message.
+    """The facts encoded in `value` (separators allowed), or ValidationError with the reason.
 
     `district_exists` answers whether a `PP.KK.CC` code is a known district (default: the region
     table); pass `lambda code: True` where no database is at hand."""
     nik = _SEPARATORS.sub("", value or "")
-    if not re.fullmatch(r"\d{16}", nik):
+    if not _SIXTEEN.fullmatch(nik):
         raise ValidationError(str(_l("NIK harus 16 angka.")))
-    district = f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
-    day, month, year2 = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
-    female = day > 40
-    if female:
-        day -= 40
-    today = today or date.today()
-    year = 2000 + year2 if 2000 + year2 <= today.year else 1900 + year2
-    try:
-        birth = date(year, month, day)
-    except ValueError:
-        raise ValidationError(
-            str(_l("Tanggal lahir dalam NIK tidak sah (digit 7–12: HHBBTT, hari +40 untuk perempuan)."))
-        ) from None
-    if birth > today:
-        raise ValidationError(str(_l("Tanggal lahir dalam NIK ada di masa depan.")))
     if nik[12:] == "0000":
         raise ValidationError(str(_l("Nomor urut NIK tidak boleh 0000.")))
-    if not (district_exists or _district_exists)(district):
+    info = read_nik(nik, today)
+    if info is None:
         raise ValidationError(
-            str(_l("Kode wilayah NIK (%(code)s) tidak ada dalam daftar kecamatan resmi.", code=district))
+            str(_l("Tanggal lahir dalam NIK tidak sah (digit 7–12: HHBBTT, hari +40 untuk perempuan)."))
         )
-    return NikInfo(nik, district, birth, female)
+    if not (district_exists or _district_exists)(info.district_code):
+        raise ValidationError(
+            str(
+                _l(
+                    "Kode wilayah NIK (%(code)s) tidak ada dalam daftar kecamatan resmi.",
+                    code=info.district_code,
+                )
+            )
+        )
+    return info
+
+
+def nik_problems(
+    nik: str, birth_date: date | None, gender: str | None, district_exists: Callable[[str], bool]
+) -> list[Any]:
+    """Every reason why `nik` is not the NIK of a person born on `birth_date` of `gender` (L/P)."""
+    if not isinstance(nik, str) or not _SIXTEEN.fullmatch(nik):
+        return [_l("NIK harus 16 angka.")]
+    info = read_nik(nik)
+    if info is None:
+        return [_l("NIK tidak sah: tanggal lahir (HHBBTT, perempuan +40) atau nomor urut keliru.")]
+    problems: list[Any] = []
+    if not district_exists(info.district_code):
+        problems.append(_l("NIK tidak sah: kode wilayah %(code)s tidak dikenal.", code=info.district_code))
+    if birth_date is not None and (birth_date.day, birth_date.month, birth_date.year % 100) != (
+        info.birth_date.day,
+        info.birth_date.month,
+        info.birth_date.year % 100,
+    ):
+        problems.append(_l("NIK tidak cocok dengan tanggal lahir."))
+    if gender is not None and gender != info.gender:
+        problems.append(_l("NIK tidak cocok dengan jenis kelamin (perempuan: tanggal +40)."))
+    return problems
 
 
 def normalize_nib(value: str) -> str:

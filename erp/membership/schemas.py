@@ -5,77 +5,14 @@ with the birth date and gender given beside it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.identifiers import nik_problems
 from core.schemas import FormSchema, Phone, Trimmed
-
-_SIXTEEN = re.compile(r"[0-9]{16}")
-
-
-@dataclass(frozen=True)
-class NikFacts:
-    district_code: str  # PP.KK.CC
-    birth_date: date
-    gender: str  # L or P
-    serial: int
-
-
-def nik_district(nik: str) -> str:
-    return f"{nik[0:2]}.{nik[2:4]}.{nik[4:6]}"
-
-
-def read_nik(nik: str, today: date | None = None) -> NikFacts | None:
-    """What a NIK says about its holder, or None if it cannot be a NIK (format, date, serial).
-    Two-digit years are read as the latest century that is not in the future."""
-    if not isinstance(nik, str) or not _SIXTEEN.fullmatch(nik):
-        return None
-    day, month, yy, serial = int(nik[6:8]), int(nik[8:10]), int(nik[10:12]), int(nik[12:16])
-    gender = "L"
-    if day > 40:
-        day, gender = day - 40, "P"
-    if serial == 0 or not 1 <= day <= 31 or not 1 <= month <= 12:
-        return None
-    today = today or date.today()
-    year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
-    try:
-        born = date(year, month, day)
-    except ValueError:
-        return None
-    if born > today:
-        born = date(year - 100, month, day) if not (month == 2 and day == 29) else born
-        if born > today:
-            return None
-    return NikFacts(nik_district(nik), born, gender, serial)
-
-
-def nik_problems(
-    nik: str, birth_date: date | None, gender: str | None, district_exists: Callable[[str], bool]
-) -> list[Any]:
-    """Messages saying why `nik` is not the NIK of a person born on `birth_date` of `gender`."""
-    if not isinstance(nik, str) or not _SIXTEEN.fullmatch(nik):
-        return [_l("NIK harus 16 angka.")]
-    facts = read_nik(nik)
-    if facts is None:
-        return [_l("NIK tidak sah: tanggal lahir (HHBBTT, perempuan +40) atau nomor urut keliru.")]
-    problems: list[Any] = []
-    if not district_exists(facts.district_code):
-        problems.append(_l("NIK tidak sah: kode wilayah %(code)s tidak dikenal.", code=facts.district_code))
-    if birth_date is not None and (birth_date.day, birth_date.month, birth_date.year % 100) != (
-        facts.birth_date.day,
-        facts.birth_date.month,
-        facts.birth_date.year % 100,
-    ):
-        problems.append(_l("NIK tidak cocok dengan tanggal lahir."))
-    if gender is not None and gender != facts.gender:
-        problems.append(_l("NIK tidak cocok dengan jenis kelamin (perempuan: tanggal +40)."))
-    return problems
 
 
 def _digits16(message: Any) -> validate.Regexp:

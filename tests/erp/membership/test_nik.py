@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erp.membership.schemas import nik_problems, read_nik
+from core.identifiers import nik_problems, read_nik
 from tests.erp.membership.factories import make_nik
 
 KNOWN = {"32.04.12", "33.07.07"}
