@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, abort, g, redirect, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_login import current_user
 from redis import Redis
 
@@ -161,6 +161,7 @@ def _register_templating(app: Flask) -> None:
     from tenants.service import places_of
 
     app.jinja_env.filters["rupiah"] = lambda amount: format_rupiah(amount, str(get_locale() or "id"))
+    app.jinja_env.filters["tanggal"] = lambda day: format_date(day, "d MMM y")
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_email"] = mask_email
 

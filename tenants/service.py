@@ -354,6 +354,15 @@ def staff_of(cooperative_id: int) -> list[tuple[User, Membership]]:
     return [(u, m) for u, m in rows]
 
 
+def staff_count(cooperative_id: int) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.cooperative_id == cooperative_id)
+        )
+        or 0
+    )
+
+
 def _clean_roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in COOPERATIVE_ROLES]
     if unknown or not roles:

@@ -6,21 +6,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import audit
+from core.dashboard import tile, visible_tiles
 from core.db import db
 from core.errors import DomainError, form_messages
 from core.permissions import ROLE_LABELS, menu_item, requires
 from core.schemas import load_form
 from tenants import context as tenant_context
 from tenants import regions, service
-from tenants.models import COOPERATIVE_ROLES, Cooperative, Membership
+from tenants.models import COOPERATIVE_ROLES, Cooperative
 from tenants.schemas import AcceptSchema, CooperativeCreateSchema, InvitationSchema, RolesSchema
 
 bp = Blueprint("tenants", __name__)
@@ -112,16 +124,21 @@ def admin_cooperative(cooperative_id: int) -> Any:
 @requires("dashboard.view")
 def dashboard() -> Any:
     coop: Cooperative = g.cooperative
-    staff_count = db.session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.cooperative_id == coop.id)
-    )
+    if set(g.membership.roles) == {"anggota"} and "portal.home" in current_app.view_functions:
+        return redirect(url_for("portal.home"))  # a member's home is their own savings
     return render_template(
-        "tenants/dashboard.html",
-        coop=coop,
-        path=regions.path_of(coop.village_code),
-        staff_count=staff_count,
-        pending=len(service.pending_invitations()),
+        "tenants/dashboard.html", coop=coop, path=regions.path_of(coop.village_code), tiles=visible_tiles()
     )
+
+
+def _staff_count() -> int:
+    return service.staff_count(g.cooperative.id)
+
+
+tile(_l("Staf"), "staff.view", _staff_count, endpoint="tenants.staff")
+tile(
+    _l("Undangan terbuka"), "staff.view", lambda: len(service.pending_invitations()), endpoint="tenants.staff"
+)
 
 
 @bp.route("/k/<tenant_slug>/staf", methods=["GET", "POST"])

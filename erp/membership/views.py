@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from core.dashboard import tile
 from core.db import db
 from core.errors import DomainError, form_messages
 from core.permissions import has_permission, menu_item, requires
@@ -30,6 +31,18 @@ from erp.membership.schemas import (
 bp = Blueprint("membership", __name__)
 
 menu_item("membership.members", _l("Anggota"), "member.view", tenant=True)
+tile(
+    _l("Anggota aktif"),
+    "member.view",
+    lambda: service.counts_by_status().get("active", 0),
+    endpoint="membership.members",
+)
+tile(
+    _l("Permohonan menunggu"),
+    "member.approve",
+    lambda: service.counts_by_status().get("applied", 0),
+    endpoint="membership.members",
+)
 
 MAX_UPLOAD = 5 * 1024 * 1024
 

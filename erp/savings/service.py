@@ -884,6 +884,12 @@ def credit_matured_deposits(on: date) -> int:
 # --- read models for other modules and checks ----------------------------------------------------
 
 
+def total_balance() -> int:
+    """All members' savings in this cooperative, every product, as the accounts hold them now."""
+    _require_tenant()
+    return int(db.session.scalar(select(func.coalesce(func.sum(SavingsAccount.balance), 0))) or 0)
+
+
 def equity_balances(as_of: date) -> dict[int, int]:
     """Member id → simpanan pokok + wajib at the end of `as_of` (for SHU jasa modal)."""
     _require_tenant()

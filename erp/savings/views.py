@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from core.dashboard import tile
 from core.db import db
 from core.errors import DomainError, form_messages
 from core.permissions import has_permission, menu_item, requires
@@ -25,6 +26,19 @@ from erp.savings.schemas import CashSchema, MovementSchema, OpenAccountSchema, P
 bp = Blueprint("savings", __name__)
 
 menu_item("savings.desk", _l("Simpanan"), "savings.view", tenant=True)
+tile(
+    _l("Simpanan anggota"),
+    "savings.view",
+    lambda: service.total_balance(),
+    endpoint="savings.desk",
+    money=True,
+)
+tile(
+    _l("Penarikan menunggu persetujuan"),
+    "savings.approve",
+    lambda: len(service.pending_withdrawals()),
+    endpoint="savings.desk",
+)
 
 
 @bp.app_template_global("new_key")
