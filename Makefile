@@ -29,9 +29,7 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy $(wildcard core tenants erp marketplace bench)
 
 bench: setup
-	$(BIN)/python bench/regions_import.py
-	$(BIN)/python bench/rls_overhead.py
-	$(BIN)/python bench/savings.py
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 seed: setup
 	$(BIN)/flask kopdes migrate
