@@ -1,0 +1,1 @@
+"""Loans (pinjaman anggota): products, applications, approval, disbursement, schedules, repayment."""
