@@ -835,50 +835,80 @@ def credit_matured_deposits(on: date) -> int:
             .limit(5000)
         )
     )
-    credited = 0
-    for account_id in due:
-        account, product = _lock(account_id)
-        if account.maturity_on is None:
-            continue
-        key = f"maturity:{account.id}:{account.maturity_on.isoformat()}"
-        if db.session.scalar(select(SavingsMovement.id).where(SavingsMovement.idempotency_key == key)):
-            continue
-        months = Decimal(product.term_months or 0)
-        interest = to_rupiah(Decimal(account.balance) * product.interest_rate / 100 * months / 12)
-        if interest <= 0:
-            continue
-        tax = to_rupiah(Decimal(interest) * product.tax_rate / Decimal(100))
-        label = str(_l("Jasa simpanan berjangka"))
+    credited = sum(_credit_maturity(account_id) for account_id in due)
+    db.session.commit()
+    return credited
+
+
+def _credit_maturity(account_id: int) -> int:
+    """Credit one deposit's jasa for its current term, once (by the maturity's idempotency key);
+    returns 1 when credited now, 0 when there was nothing (more) to credit."""
+    account, product = _lock(account_id)
+    if account.maturity_on is None:
+        return 0
+    key = f"maturity:{account.id}:{account.maturity_on.isoformat()}"
+    if db.session.scalar(select(SavingsMovement.id).where(SavingsMovement.idempotency_key == key)):
+        return 0
+    months = Decimal(product.term_months or 0)
+    interest = to_rupiah(Decimal(account.balance) * product.interest_rate / 100 * months / 12)
+    if interest <= 0:
+        return 0
+    tax = to_rupiah(Decimal(interest) * product.tax_rate / Decimal(100))
+    _move(
+        account,
+        product,
+        MovementKind.INTEREST,
+        interest,
+        idempotency_key=key,
+        on=account.maturity_on,
+        description=str(_l("Jasa simpanan berjangka")),
+        teller_id=None,
+        shift_id=None,
+        lines=[debit(INTEREST_EXPENSE, interest), credit(product.ledger_account_code, interest)],
+        phone=None,
+    )
+    if tax:
         _move(
             account,
             product,
-            MovementKind.INTEREST,
-            interest,
-            idempotency_key=key,
+            MovementKind.TAX,
+            tax,
+            idempotency_key=f"tax:{key}",
             on=account.maturity_on,
-            description=label,
+            description=str(_l("Pajak jasa simpanan berjangka")),
             teller_id=None,
             shift_id=None,
-            lines=[debit(INTEREST_EXPENSE, interest), credit(product.ledger_account_code, interest)],
+            lines=[debit(product.ledger_account_code, tax), credit(TAX_PAYABLE, tax)],
             phone=None,
         )
-        if tax:
-            _move(
-                account,
-                product,
-                MovementKind.TAX,
-                tax,
-                idempotency_key=f"tax:{key}",
-                on=account.maturity_on,
-                description=str(_l("Pajak jasa simpanan berjangka")),
-                teller_id=None,
-                shift_id=None,
-                lines=[debit(product.ledger_account_code, tax), credit(TAX_PAYABLE, tax)],
-                phone=None,
-            )
-        credited += 1
+    return 1
+
+
+def roll_over(account_id: int, *, on: date | None = None) -> SavingsAccount:
+    """Renew a matured simpanan berjangka for another term from `on`: its jasa for the ended term
+    is credited first (if the monthly job has not done it yet), then principal and jasa stay in
+    for the new term. Audited. Before maturity, or for another product, it is refused."""
+    _require_tenant()
+    on = on or date.today()
+    account, product = _lock(account_id)
+    if product.kind != ProductKind.BERJANGKA.value or account.status != "open" or account.maturity_on is None:
+        raise SavingsRefused(_l("Hanya simpanan berjangka yang masih berjalan dapat diperpanjang."))
+    if account.maturity_on > on:
+        raise SavingsRefused(
+            _l("Simpanan ini baru jatuh tempo pada %(day)s.", day=account.maturity_on.strftime("%d-%m-%Y"))
+        )
+    _credit_maturity(account.id)
+    before = {"maturity_on": account.maturity_on.isoformat()}
+    account.maturity_on = _add_months(on, product.term_months or 0)
+    audit.record(
+        "deposit_rolled_over",
+        "savings_account",
+        account.id,
+        before=before,
+        after={"maturity_on": account.maturity_on.isoformat(), "balance": account.balance},
+    )
     db.session.commit()
-    return credited
+    return account
 
 
 # --- read models for other modules and checks ----------------------------------------------------

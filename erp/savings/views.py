@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -122,6 +123,7 @@ def _member_page(
         form=request.form,
         can_teller=has_permission("savings.teller"),
         receipt=receipt,
+        today=date.today(),
     ), status
 
 
@@ -174,6 +176,22 @@ def move(account_id: int, action: str) -> Any:
         db.session.rollback()
         return _member_page(account.member_id, {account.id: err.as_form_errors()}, err.status)
     return redirect(url_for("savings.member_savings", member_id=account.member_id, bukti=movement.id))
+
+
+@bp.post("/k/<tenant_slug>/simpanan/rekening/<int:account_id>/perpanjang")
+@requires("savings.teller")
+def roll_over(account_id: int) -> Any:
+    """At maturity a simpanan berjangka is either paid out (Tarik) or renewed for another term."""
+    account = service.get_account(account_id)
+    try:
+        account = service.roll_over(account.id)
+    except DomainError as err:
+        db.session.rollback()
+        return _member_page(account.member_id, {account.id: err.as_form_errors()}, err.status)
+    flash(
+        _("Simpanan berjangka diperpanjang sampai %(day)s.", day=format_date(account.maturity_on, "d MMM y"))
+    )
+    return redirect(url_for("savings.member_savings", member_id=account.member_id))
 
 
 @bp.post("/k/<tenant_slug>/simpanan/penarikan/<int:request_id>/<action>")

@@ -226,6 +226,25 @@ def test_a_time_deposit_earns_its_term_interest_at_maturity_once_and_may_then_be
     assert all(check.ok for check in service.reconcile(date.today()))
 
 
+def test_a_matured_time_deposit_rolls_over_with_its_jasa_for_another_term(desk):
+    placed = date(2024, 1, 10)
+    account = desk.account(ProductKind.BERJANGKA, opened=placed)  # 6% a year, 12 months
+    desk.deposit(account, 10_000_000, on=placed)
+    with pytest.raises(SavingsRefused):
+        service.roll_over(account.id, on=date(2024, 12, 1))
+    db.session.rollback()
+    renewed = service.roll_over(account.id, on=date(2025, 1, 12))
+    assert renewed.balance == 10_600_000, "the ended term's jasa is credited before renewing"
+    assert renewed.maturity_on == date(2026, 1, 12)
+    with pytest.raises(SavingsRefused):
+        desk.withdraw(account, 1_000_000, on=date(2025, 6, 1))
+    db.session.rollback()
+    assert service.credit_matured_deposits(date(2025, 2, 1)) == 0, "no second credit for the ended term"
+    assert service.credit_matured_deposits(date(2026, 1, 12)) == 1
+    assert service.get_account(account.id).balance == 10_600_000 + 636_000
+    assert all(check.ok for check in service.reconcile(date.today()))
+
+
 def test_the_nightly_job_credits_matured_deposits_through_the_outbox(desk, app):
     from core.jobs import run_outbox_message
     from core.models import OutboxMessage
