@@ -195,6 +195,7 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
 def install_chart_of_accounts() -> int:
     """Create the standard accounts the current cooperative lacks (by code); returns how many were
     created. Existing accounts, renamed or deactivated ones included, are left as they are."""
+    _forget_cached("accounts")
     tenant_id = _require_tenant()
     created = 0
     pending = list(STANDARD_CHART)
@@ -270,6 +271,7 @@ def reverse(
 def close_period(year: int, month: int, *, closed_by: int | None = None) -> FiscalPeriod:
     """Close a month of the current cooperative's books: entries dated in it are refused from now
     on. Waits for postings into that month still in flight. Closing a closed period changes nothing."""
+    _forget_cached("period")
     tenant_id = _require_tenant()
     if not (2000 <= year <= 2999 and 1 <= month <= 12):
         raise InvalidEntry(_l("Periode tidak sah."))
@@ -308,25 +310,24 @@ def trial_balance(as_of: date) -> list[TrialBalanceRow]:
     """Every account with postings up to `as_of`, its net balance in the debit or the credit column,
     ordered by code. The two columns always total the same."""
     _require_tenant()
-    sums = (
-        select(
-            JournalLine.account_id,
-            func.sum(JournalLine.debit).label("debit"),
-            func.sum(JournalLine.credit).label("credit"),
-        )
+    # One aggregate over the lines alone (the accounts are few and read apart): as cheap as the
+    # bare GROUP BY it is.
+    nets = db.session.execute(
+        select(JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit))
         .where(JournalLine.entry_date <= as_of)
         .group_by(JournalLine.account_id)
-        .subquery()
-    )
-    result = db.session.execute(
-        select(LedgerAccount.code, LedgerAccount.name, sums.c.debit, sums.c.credit)
-        .join(sums, sums.c.account_id == LedgerAccount.id)
-        .order_by(LedgerAccount.code)
-    )
+    ).all()
+    names = {
+        id_: (code, name)
+        for id_, code, name in db.session.execute(
+            select(LedgerAccount.id, LedgerAccount.code, LedgerAccount.name)
+        )
+    }
     rows = []
-    for code, name, total_debit, total_credit in result:
-        net = int(total_debit) - int(total_credit)
-        rows.append(TrialBalanceRow(code, name, max(net, 0), max(-net, 0)))
+    for account_id, net in nets:
+        code, name = names[account_id]
+        rows.append(TrialBalanceRow(code, name, max(int(net), 0), max(-int(net), 0)))
+    rows.sort(key=lambda r: r.code)
     if sum(r.debit for r in rows) != sum(r.credit for r in rows):
         raise InvariantViolation(f"trial balance at {as_of} does not balance")
     return rows
@@ -396,6 +397,7 @@ def add_account(
 ) -> LedgerAccount:
     """Add an account to the chart. Its normal side follows its type; a contra account (PPAP,
     akumulasi penyusutan) takes the other side and sits under the account it reduces."""
+    _forget_cached("accounts")
     _require_tenant()
     if db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code)) is not None:
         raise AlreadyExists(
@@ -429,6 +431,7 @@ def add_account(
 
 def update_account(account_id: int, *, name: str, business_unit: BusinessUnit | None) -> LedgerAccount:
     """Rename an account or change its business unit; its code, type and lines stay."""
+    _forget_cached("accounts")
     account = _account_for_update(account_id)
     before = _account_audit(account)
     account.name = name
@@ -443,6 +446,7 @@ def update_account(account_id: int, *, name: str, business_unit: BusinessUnit | 
 def set_account_active(account_id: int, active: bool) -> LedgerAccount:
     """Deactivate an account (postings to it are refused from now on) or activate it again. An
     account with a balance cannot be deactivated: its balance would be stranded."""
+    _forget_cached("accounts")
     account = _account_for_update(account_id)
     if account.active == active:
         return account
@@ -471,6 +475,7 @@ def set_account_active(account_id: int, active: bool) -> LedgerAccount:
 def delete_account(account_id: int) -> None:
     """Delete an account nothing uses yet (a typo). Once a line or a sub-account refers to it, it is
     kept for ever and can only be deactivated."""
+    _forget_cached("accounts")
     account = _account_for_update(account_id)
     used = db.session.scalar(select(JournalLine.id).where(JournalLine.account_id == account.id).limit(1))
     child = db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.parent_id == account.id).limit(1))
@@ -989,10 +994,10 @@ def _post(
     description, source_id = _validated_header(entry)
     payload_hash = _payload_hash(entry, description, source_id, lines, reverses_entry_id)
 
-    first = _entry_by_key(entry.idempotency_key)
-    if first is not None:
-        return _repeat(first, payload_hash)
     if reverses_entry_id is not None:
+        first = _entry_by_key(entry.idempotency_key)
+        if first is not None:
+            return _repeat(first, payload_hash)
         earlier = db.session.scalar(
             select(JournalEntry.id).where(JournalEntry.reverses_entry_id == reverses_entry_id)
         )
@@ -1000,10 +1005,17 @@ def _post(
             raise AlreadyReversed(
                 _l("Jurnal #%(id)s sudah dibalik oleh jurnal #%(by)s.", id=reverses_entry_id, by=earlier)
             )
-
-    if not year_end:  # the year-end closing entry is the last one its (closed) December takes
-        _refuse_closed_period(tenant_id, entry.entry_date)
-    accounts = _usable_accounts({line.account_code for line in lines})
+    try:
+        if not year_end:  # the year-end closing entry is the last one its (closed) December takes
+            _refuse_closed_period(tenant_id, entry.entry_date)
+        accounts = _usable_accounts({line.account_code for line in lines})
+    except (PeriodClosed, AccountInactive, AccountUnknown):
+        # A repeat of an event posted before its month closed (or its account was deactivated)
+        # still returns the first entry; only a new event is refused.
+        first = _entry_by_key(entry.idempotency_key)
+        if first is not None:
+            return _repeat(first, payload_hash)
+        raise
 
     stmt = (
         pg_insert(JournalEntry)
@@ -1136,9 +1148,33 @@ def _repeat(first: JournalEntry, payload_hash: str) -> JournalEntry:
     return first
 
 
+def _transaction_cache() -> dict[Any, Any]:
+    """Facts that hold until the current transaction ends: a month found open under our shared
+    lock (nobody can close it before we commit), the accounts read once. Dropped with the
+    transaction (or savepoint), and by this module's own changes to periods and accounts."""
+    session = db.session()
+    session.connection()  # begins the transaction, so the cache is never keyed to "none yet"
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if "ledger.cache" not in session.info or session.info.get("ledger.transaction") is not transaction:
+        session.info["ledger.transaction"] = transaction
+        session.info["ledger.cache"] = {}
+    cache: dict[Any, Any] = session.info["ledger.cache"]
+    return cache
+
+
+def _forget_cached(prefix: str) -> None:
+    cache = _transaction_cache()
+    for key in [k for k in cache if k[0] == prefix]:
+        del cache[key]
+
+
 def _refuse_closed_period(tenant_id: int, entry_date: date) -> None:
     # A shared lock per period: postings run side by side, and `close_period` (exclusive) waits for
     # those in flight; the state is read after the lock, so a posting never lands in a closed month.
+    cache = _transaction_cache()
+    cached = ("period", tenant_id, entry_date.year, entry_date.month)
+    if cached in cache:
+        return
     key = _period_lock_key(tenant_id, entry_date.year, entry_date.month)
     db.session.execute(select(func.pg_advisory_xact_lock_shared(key)))
     closed_at = db.session.scalar(
@@ -1154,14 +1190,21 @@ def _refuse_closed_period(tenant_id: int, entry_date: date) -> None:
                 date=LazyString(lambda: format_date(entry_date, "d MMMM y")),
             )
         )
+    cache[cached] = True
 
 
 def _usable_accounts(codes: set[str]) -> dict[str, int]:
-    found = db.session.execute(
-        select(LedgerAccount.code, LedgerAccount.id, LedgerAccount.name, LedgerAccount.active).where(
-            LedgerAccount.code.in_(sorted(codes))
-        )
-    ).all()
+    cache = _transaction_cache()
+    tenant_id = _require_tenant()
+    if ("accounts", tenant_id) not in cache:
+        cache[("accounts", tenant_id)] = {
+            row.code: row
+            for row in db.session.execute(
+                select(LedgerAccount.code, LedgerAccount.id, LedgerAccount.name, LedgerAccount.active)
+            )
+        }
+    chart = cache[("accounts", tenant_id)]
+    found = [chart[code] for code in sorted(codes) if code in chart]
     missing = codes - {row.code for row in found}
     if missing:
         raise AccountUnknown(_l("Akun %(codes)s tidak ada di bagan akun.", codes=", ".join(sorted(missing))))

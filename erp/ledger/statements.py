@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -126,6 +126,28 @@ def net_debits(end: date, start: date | None = None) -> dict[int, int]:
     }
 
 
+def net_debits_at(days: Sequence[date]) -> list[dict[int, int]]:
+    """`net_debits` at several dates in one scan (a statement and its comparative column); only the
+    earlier dates need a filter, the latest is every line the scan reads."""
+    latest = max(days)
+    net = JournalLine.debit - JournalLine.credit
+    columns = [
+        func.sum(net) if day == latest else func.sum(net).filter(JournalLine.entry_date <= day)
+        for day in days
+    ]
+    stmt = (
+        select(JournalLine.account_id, *columns)
+        .where(JournalLine.entry_date <= latest)
+        .group_by(JournalLine.account_id)
+    )
+    result: list[dict[int, int]] = [{} for _ in days]
+    for account_id, *nets in db.session.execute(stmt):
+        for column, value in enumerate(nets):
+            if value is not None:
+                result[column][account_id] = int(value)
+    return result
+
+
 def _closing_nets(span: Span) -> dict[int, int]:
     """The year-end closing entries' lines within `span`, to take back out of income and expenses."""
     ids = select(JournalEntry.id).where(
@@ -172,7 +194,7 @@ def balance_sheet(span: Span) -> Statement:
     service._require_tenant()
     accounts = _accounts()
     ends = (span.end, span.previous.end)
-    nets = [net_debits(day) for day in ends]
+    nets = net_debits_at(ends)
 
     def amount(account: _Account, column: int) -> int:
         net = nets[column].get(account.id, 0)

@@ -367,3 +367,29 @@ def test_the_cash_book_joins_cash_and_bank_and_leaves_other_accounts_out(books):
     assert book.closing == 100_000
     with pytest.raises(InvalidEntry):
         service.cash_book(date(2025, 3, 2), date(2025, 3, 1))
+
+
+def test_what_a_transaction_remembers_is_forgotten_when_the_month_closes_or_the_account_changes(books):
+    service.post(entry("m-1", debit(KAS, 1_000), credit(POKOK, 1_000)))
+    service.close_period(2025, 3)
+    with pytest.raises(PeriodClosed):
+        service.post(entry("m-2", debit(KAS, 1_000), credit(POKOK, 1_000)))
+    db.session.rollback()
+    service.post(entry("m-3", debit(KAS, 1_000), credit(POKOK, 1_000), on=date(2025, 4, 1)))
+    service.post(entry("m-4", debit(BANK, 1_000), credit(KAS, 1_000), on=date(2025, 4, 2)))
+    kas = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == KAS))
+    service.set_account_active(kas.id, False)  # its balance is zero again
+    with pytest.raises(AccountInactive):
+        service.post(entry("m-5", debit(KAS, 1_000), credit(POKOK, 1_000), on=date(2025, 4, 3)))
+    db.session.rollback()
+
+
+def test_a_repeat_of_an_event_whose_account_was_deactivated_since_returns_the_first_entry(books):
+    first = service.post(entry("r-1", debit(BANK, 1_000), credit(POKOK, 1_000)))
+    service.post(entry("r-2", debit(KAS, 1_000), credit(BANK, 1_000)))
+    db.session.commit()
+    bank = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == BANK))
+    service.set_account_active(bank.id, False)
+    db.session.commit()
+    again = service.post(entry("r-1", debit(BANK, 1_000), credit(POKOK, 1_000)))
+    assert again.id == first.id
