@@ -21,7 +21,9 @@ from tenants.models import (
     LegalData,
     Officer,
 )
+from tests.erp.inventory.isolation import seed_inventory
 from tests.erp.ledger.isolation import seed_ledger
+from tests.erp.loans.isolation import seed_loans
 from tests.erp.membership.isolation import seed_membership
 from tests.erp.savings.isolation import seed_savings
 
@@ -61,4 +63,12 @@ def seed_registry(coop: Cooperative, marker: str, user_id: int) -> None:
     )
 
 
-SEEDERS: list[Seeder] = [seed_registry, seed_invitations, seed_ledger, seed_membership, seed_savings]
+SEEDERS: list[Seeder] = [
+    seed_registry,
+    seed_invitations,
+    seed_ledger,
+    seed_membership,
+    seed_savings,
+    seed_inventory,
+    seed_loans,
+]

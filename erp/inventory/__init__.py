@@ -1,0 +1,1 @@
+"""Sembako inventory: products, locations, the stock-move ledger and on-hand balances."""

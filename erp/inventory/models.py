@@ -1,0 +1,135 @@
+"""Sembako inventory: products with an optional HET cap, locations (gerai, gudang), stock moves as an
+immutable ledger, and the on-hand balance per product and location.
+
+Invariants, each also held by the database: a selling price is positive and never above the
+product's HET; a balance's quantity and value are never negative and change only under a row lock
+in the transaction that writes the move; moves are append-only and carry an idempotency key unique
+per cooperative.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, utcnow_column
+from tenants.models import TenantScoped, tenant_fk
+
+
+class LocationKind(enum.StrEnum):
+    GERAI = "gerai"
+    GUDANG = "gudang"
+
+
+class MoveKind(enum.StrEnum):
+    RECEIPT = "receipt"
+    SALE = "sale"
+    ADJUSTMENT = "adjustment"
+
+
+def _sql_list(values: type[enum.StrEnum]) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+class Product(TenantScoped, Base):
+    """A good the cooperative sells, found by its code (an EAN-13 barcode or an internal code for
+    loose goods); sold at `price` rupiah per `unit`, never above `het` when a cap applies."""
+
+    __tablename__ = "inventory_products"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint("price > 0", name="price_positive"),
+        CheckConstraint("het IS NULL OR het > 0", name="het_positive"),
+        CheckConstraint("het IS NULL OR price <= het", name="price_within_het"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(20))
+    price: Mapped[int] = mapped_column(BigInteger)
+    het: Mapped[int | None] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class Location(TenantScoped, Base):
+    """Where stock sits: the shop (gerai) or a store room (gudang)."""
+
+    __tablename__ = "inventory_locations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint(f"kind IN ({_sql_list(LocationKind)})", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(8))
+
+
+class StockBalance(TenantScoped, Base):
+    """On hand of one product at one location and its value at cost (moving average: the unit cost
+    is `value / quantity`); changed only under `SELECT … FOR UPDATE`."""
+
+    __tablename__ = "inventory_balances"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "product_id", "location_id"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+        CheckConstraint("quantity > 0 OR value = 0", name="no_value_without_stock"),
+        tenant_fk("product_id", "inventory_products"),
+        tenant_fk("location_id", "inventory_locations"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    location_id: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StockMove(TenantScoped, Base):
+    """One change of a balance, as the stock card prints it: signed quantity and value at cost, and
+    the balance after it. Append-only."""
+
+    __tablename__ = "inventory_moves"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        CheckConstraint(f"kind IN ({_sql_list(MoveKind)})", name="kind_known"),
+        CheckConstraint("quantity <> 0", name="quantity_not_zero"),
+        CheckConstraint("quantity_after >= 0", name="quantity_after_not_negative"),
+        CheckConstraint("value_after >= 0", name="value_after_not_negative"),
+        tenant_fk("product_id", "inventory_products"),
+        tenant_fk("location_id", "inventory_locations"),
+        tenant_fk("journal_entry_id", "journal_entries"),
+        Index("ix_inventory_moves_tenant_id_product_id_id", "tenant_id", "product_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    location_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(10))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(BigInteger)
+    quantity_after: Mapped[int] = mapped_column(BigInteger)
+    value_after: Mapped[int] = mapped_column(BigInteger)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = utcnow_column()
+    description: Mapped[str] = mapped_column(String(200))
+    idempotency_key: Mapped[str] = mapped_column(String(120))
+    journal_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

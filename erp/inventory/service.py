@@ -1,0 +1,524 @@
+"""The inventory use cases: register products (EAN-13 or internal code, HET cap) and locations,
+receive goods at cost (posting persediaan against kas or utang usaha), adjust stock, lock balances
+for a sale, and read the stock card.
+
+Invariants: a balance changes only under `SELECT … FOR UPDATE`, locked in product-id order (STYLE
+rule 21), in the transaction that writes its move and posts its journal entry; the value of stock
+leaves at moving-average cost, and the last unit takes the whole remaining value, so the sum of
+balance values equals the persediaan account.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from core import audit
+from core.db import db
+from core.errors import DomainError, ErrorCode, NotFound
+from core.money import format_rupiah
+from erp.inventory.models import Location, LocationKind, MoveKind, Product, StockBalance, StockMove
+from erp.ledger import service as ledger
+from erp.ledger.models import MAX_AMOUNT
+from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
+from tenants.context import TenantRequired, current_tenant_id
+
+INVENTORY = "1-1500"
+CASH = "1-1100"
+PAYABLE = "2-1300"
+COST_OF_SALES = "5-1100"
+SOURCE = "inventory"
+MAX_QUANTITY = 1_000_000
+INTERNAL_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
+
+
+class InvalidInventory(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 422
+
+
+class OutOfStock(DomainError):
+    code = ErrorCode.INSUFFICIENT_BALANCE
+    status = 422
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a sale took from one balance: the quantity and its value at cost."""
+
+    product_id: int
+    quantity: int
+    cost: int
+
+
+def ean13_valid(code: str) -> bool:
+    """True when `code` is 13 digits whose last is the EAN-13 check digit of the first twelve."""
+    if len(code) != 13 or not code.isdigit():
+        return False
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(code[:12]))
+    return (10 - total % 10) % 10 == int(code[12])
+
+
+def normalise_code(raw: Any) -> str:
+    """A product code as stored: an EAN-13 barcode (check digit verified) or an internal code of
+    letters, digits and dashes. Refuses anything else with a message saying why."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInventory(_l("Kode barang wajib diisi."), fields={"code": [str(_l("Wajib diisi."))]})
+    code = raw.strip().upper()
+    if code.isdigit() and len(code) == 13:
+        if not ean13_valid(code):
+            raise InvalidInventory(
+                _l("Digit pemeriksa barcode EAN-13 %(code)s salah.", code=code),
+                fields={"code": [str(_l("Digit pemeriksa salah."))]},
+            )
+        return code
+    if code.isdigit() and len(code) in (8, 12, 14):
+        raise InvalidInventory(
+            _l("Barcode harus 13 digit (EAN-13)."), fields={"code": [str(_l("Bukan EAN-13."))]}
+        )
+    if not INTERNAL_CODE.match(code):
+        raise InvalidInventory(
+            _l("Kode internal hanya huruf, angka dan tanda hubung (2–20 karakter)."),
+            fields={"code": [str(_l("Kode tidak sah."))]},
+        )
+    return code
+
+
+def _require_amount(value: Any, field: str, *, allow_zero: bool = False, limit: int = MAX_AMOUNT) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0 or (value == 0 and not allow_zero):
+        raise InvalidInventory(
+            _l("Nilai harus bilangan bulat positif."),
+            fields={field: [str(_l("Harus bilangan bulat positif."))]},
+        )
+    if value > limit:
+        raise InvalidInventory(_l("Nilai terlalu besar."), fields={field: [str(_l("Terlalu besar."))]})
+    return value
+
+
+def check_het(price: int, het: int | None) -> None:
+    if het is not None and price > het:
+        raise InvalidInventory(
+            _l(
+                "Harga jual %(price)s melebihi HET %(het)s.",
+                price=format_rupiah(price),
+                het=format_rupiah(het),
+            ),
+            fields={"price": [str(_l("Melebihi HET %(het)s.", het=format_rupiah(het)))]},
+        )
+
+
+def add_product(
+    *, code: str, name: str, category: str, unit: str, price: int, het: int | None = None
+) -> Product:
+    _require_tenant()
+    normalised = normalise_code(code)
+    _require_amount(price, "price")
+    if het is not None:
+        _require_amount(het, "het")
+    check_het(price, het)
+    for field, text_value, limit in (("name", name, 120), ("category", category, 40), ("unit", unit, 20)):
+        if not isinstance(text_value, str) or not text_value.strip() or len(text_value.strip()) > limit:
+            raise InvalidInventory(
+                _l("Data barang belum lengkap."), fields={field: [str(_l("Wajib diisi."))]}
+            )
+    if db.session.scalar(select(Product.id).where(Product.code == normalised)) is not None:
+        raise InvalidInventory(
+            _l("Kode %(code)s sudah dipakai barang lain.", code=normalised),
+            fields={"code": [str(_l("Sudah dipakai."))]},
+        )
+    product = Product(
+        code=normalised,
+        name=name.strip(),
+        category=category.strip(),
+        unit=unit.strip(),
+        price=price,
+        het=het,
+    )
+    db.session.add(product)
+    db.session.flush()
+    audit.record("inventory.product_added", "inventory_product", product.id, after={"code": normalised})
+    db.session.commit()
+    return product
+
+
+def set_price(product_id: int, price: int, het: int | None = None) -> Product:
+    """Change the selling price (and the HET cap); a price above the cap is refused."""
+    _require_amount(price, "price")
+    if het is not None:
+        _require_amount(het, "het")
+    product = db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
+    if product is None:
+        raise NotFound(_l("Barang tidak ditemukan."))
+    check_het(price, het)
+    before = {"price": product.price, "het": product.het}
+    product.price, product.het = price, het
+    audit.record(
+        "inventory.price_set",
+        "inventory_product",
+        product.id,
+        before=before,
+        after={"price": price, "het": het},
+    )
+    db.session.commit()
+    return product
+
+
+def add_location(code: str, name: str, kind: LocationKind) -> Location:
+    _require_tenant()
+    if kind not in LocationKind.__members__.values():
+        raise InvalidInventory(
+            _l("Jenis lokasi tidak dikenal."), fields={"kind": [str(_l("Tidak dikenal."))]}
+        )
+    location = Location(code=normalise_code(code), name=name.strip(), kind=LocationKind(kind).value)
+    db.session.add(location)
+    db.session.commit()
+    return location
+
+
+def products(active_only: bool = True) -> list[Product]:
+    _require_tenant()
+    stmt = select(Product).order_by(Product.name)
+    if active_only:
+        stmt = stmt.where(Product.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def locations() -> list[Location]:
+    _require_tenant()
+    return list(db.session.scalars(select(Location).order_by(Location.id)))
+
+
+def default_location(kind: LocationKind = LocationKind.GERAI) -> Location:
+    location = db.session.scalar(select(Location).where(Location.kind == kind.value).order_by(Location.id))
+    if location is None:
+        raise NotFound(_l("Belum ada lokasi %(kind)s.", kind=kind.value))
+    return location
+
+
+def product_by_code(code: str) -> Product | None:
+    _require_tenant()
+    if not isinstance(code, str) or not code.strip():
+        return None
+    return db.session.scalar(select(Product).where(Product.code == code.strip().upper()))
+
+
+def get_product(product_id: int) -> Product:
+    _require_tenant()
+    product = db.session.scalar(select(Product).where(Product.id == product_id))
+    if product is None:
+        raise NotFound(_l("Barang tidak ditemukan."))
+    return product
+
+
+def on_hand(product_id: int, location_id: int | None = None) -> int:
+    stmt = select(func.coalesce(func.sum(StockBalance.quantity), 0)).where(
+        StockBalance.product_id == product_id
+    )
+    if location_id is not None:
+        stmt = stmt.where(StockBalance.location_id == location_id)
+    return int(db.session.scalar(stmt) or 0)
+
+
+def lock_balances(product_ids: list[int], location_id: int) -> dict[int, StockBalance]:
+    """Lock (`FOR UPDATE`) the balances of `product_ids` at a location in product-id order and
+    return them by product; a product never stocked there has no row and so nothing to take."""
+    tenant_id = _require_tenant()
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(StockBalance)
+        .where(StockBalance.tenant_id == tenant_id, StockBalance.location_id == location_id)
+        .where(StockBalance.product_id.in_(ids))
+        .order_by(StockBalance.product_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.product_id: row for row in rows}
+
+
+def cost_of(balance: StockBalance, quantity: int) -> int:
+    """The value at moving-average cost of `quantity` taken from `balance`; the last unit takes
+    all that is left, so no value stays behind without stock."""
+    if quantity >= balance.quantity:
+        return balance.value
+    return (balance.value * quantity + balance.quantity // 2) // balance.quantity
+
+
+def take(
+    balance: StockBalance,
+    quantity: int,
+    *,
+    kind: MoveKind,
+    on: date,
+    description: str,
+    idempotency_key: str,
+    user_id: int | None,
+    journal_entry_id: int | None = None,
+) -> Taken:
+    """Take `quantity` out of a locked balance at moving-average cost and write its move. The
+    caller has checked the quantity is there."""
+    if quantity > balance.quantity:
+        raise OutOfStock(_l("Stok tidak cukup."))
+    cost = cost_of(balance, quantity)
+    balance.quantity -= quantity
+    balance.value -= cost
+    db.session.add(
+        StockMove(
+            product_id=balance.product_id,
+            location_id=balance.location_id,
+            kind=kind.value,
+            quantity=-quantity,
+            value=-cost,
+            quantity_after=balance.quantity,
+            value_after=balance.value,
+            occurred_on=on,
+            description=description[:200],
+            idempotency_key=idempotency_key,
+            journal_entry_id=journal_entry_id,
+            user_id=user_id,
+        )
+    )
+    return Taken(balance.product_id, quantity, cost)
+
+
+def receive(
+    product_id: int,
+    location_id: int,
+    quantity: int,
+    total_cost: int,
+    *,
+    idempotency_key: str,
+    on_credit: bool = False,
+    user_id: int | None = None,
+    on: date | None = None,
+    note: str | None = None,
+) -> StockMove:
+    """Goods received at cost: the balance grows in quantity and value (moving average) and
+    Persediaan Sembako is debited against Kas, or Utang Usaha when bought on credit."""
+    _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
+    _require_amount(total_cost, "total_cost")
+    _require_key(idempotency_key)
+    repeat = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == idempotency_key))
+    if repeat is not None:
+        if (repeat.product_id, repeat.location_id, repeat.quantity, repeat.value) != (
+            product_id,
+            location_id,
+            quantity,
+            total_cost,
+        ):
+            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+        return repeat
+    product = get_product(product_id)
+    balance = _balance_for_update(product_id, location_id)
+    day = on or date.today()
+    entry = ledger.post(
+        NewEntry(
+            entry_date=day,
+            description=f"Penerimaan barang {product.name} {quantity} {product.unit}",
+            source_module=SOURCE,
+            source_id=product.id,
+            idempotency_key=f"inventory:receipt:{idempotency_key}",
+            lines=[debit(INVENTORY, total_cost), credit(PAYABLE if on_credit else CASH, total_cost)],
+        ),
+        posted_by=user_id,
+    )
+    balance.quantity += quantity
+    balance.value += total_cost
+    move = StockMove(
+        product_id=product_id,
+        location_id=location_id,
+        kind=MoveKind.RECEIPT.value,
+        quantity=quantity,
+        value=total_cost,
+        quantity_after=balance.quantity,
+        value_after=balance.value,
+        occurred_on=day,
+        description=(note or str(_l("Penerimaan barang")))[:200],
+        idempotency_key=idempotency_key,
+        journal_entry_id=entry.id,
+        user_id=user_id,
+    )
+    db.session.add(move)
+    db.session.flush()
+    db.session.commit()
+    return move
+
+
+def adjust(
+    product_id: int,
+    location_id: int,
+    quantity: int,
+    *,
+    reason: str,
+    idempotency_key: str,
+    user_id: int | None = None,
+    on: date | None = None,
+) -> StockMove:
+    """Correct on-hand by `quantity` (negative: lost or damaged; positive: found) at the moving
+    average cost; the value difference is posted between Persediaan and HPP Sembako."""
+    if (
+        not isinstance(quantity, int)
+        or isinstance(quantity, bool)
+        or quantity == 0
+        or abs(quantity) > MAX_QUANTITY
+    ):
+        raise InvalidInventory(
+            _l("Jumlah penyesuaian harus bilangan bulat bukan nol."),
+            fields={"quantity": [str(_l("Bukan nol."))]},
+        )
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInventory(
+            _l("Alasan penyesuaian wajib diisi."), fields={"reason": [str(_l("Wajib diisi."))]}
+        )
+    _require_key(idempotency_key)
+    repeat = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == idempotency_key))
+    if repeat is not None:
+        return repeat
+    get_product(product_id)
+    balance = _balance_for_update(product_id, location_id)
+    day = on or date.today()
+    if quantity < 0:
+        if -quantity > balance.quantity:
+            raise OutOfStock(
+                _l("Stok hanya %(n)s; tidak dapat dikurangi %(q)s.", n=balance.quantity, q=-quantity)
+            )
+        taken = take(
+            balance,
+            -quantity,
+            kind=MoveKind.ADJUSTMENT,
+            on=day,
+            description=reason.strip(),
+            idempotency_key=idempotency_key,
+            user_id=user_id,
+        )
+        value = -taken.cost
+    else:
+        unit_cost = balance.value // balance.quantity if balance.quantity else 0
+        value = unit_cost * quantity
+        balance.quantity += quantity
+        balance.value += value
+        db.session.add(
+            StockMove(
+                product_id=product_id,
+                location_id=location_id,
+                kind=MoveKind.ADJUSTMENT.value,
+                quantity=quantity,
+                value=value,
+                quantity_after=balance.quantity,
+                value_after=balance.value,
+                occurred_on=day,
+                description=reason.strip()[:200],
+                idempotency_key=idempotency_key,
+                user_id=user_id,
+            )
+        )
+    db.session.flush()
+    move = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == idempotency_key))
+    assert move is not None
+    if value:
+        lines = (
+            [debit(COST_OF_SALES, -value), credit(INVENTORY, -value)]
+            if value < 0
+            else [debit(INVENTORY, value), credit(COST_OF_SALES, value)]
+        )
+        ledger.post(
+            NewEntry(
+                entry_date=day,
+                description=f"Penyesuaian stok: {reason.strip()}"[:200],
+                source_module=SOURCE,
+                source_id=move.id,
+                idempotency_key=f"inventory:adjustment:{idempotency_key}",
+                lines=lines,
+            ),
+            posted_by=user_id,
+        )
+    db.session.commit()
+    return move
+
+
+def stock_card(product_id: int, limit: int = 200) -> list[StockMove]:
+    """The product's moves, oldest first (the last `limit`)."""
+    _require_tenant()
+    rows = db.session.scalars(
+        select(StockMove).where(StockMove.product_id == product_id).order_by(StockMove.id.desc()).limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
+def stock_value() -> int:
+    _require_tenant()
+    return int(db.session.scalar(select(func.coalesce(func.sum(StockBalance.value), 0))) or 0)
+
+
+def balances_match_moves() -> bool:
+    """Every balance equals the sum of its moves, in quantity and in value."""
+    _require_tenant()
+    sums = select(
+        StockMove.product_id,
+        StockMove.location_id,
+        func.sum(StockMove.quantity).label("q"),
+        func.sum(StockMove.value).label("v"),
+    ).group_by(StockMove.product_id, StockMove.location_id)
+    by_key = {(p, loc): (int(q), int(v)) for p, loc, q, v in db.session.execute(sums)}
+    for balance in db.session.scalars(select(StockBalance)):
+        if by_key.pop((balance.product_id, balance.location_id), (0, 0)) != (balance.quantity, balance.value):
+            return False
+    return not by_key
+
+
+def _balance_for_update(product_id: int, location_id: int) -> StockBalance:
+    tenant_id = _require_tenant()
+    if db.session.scalar(select(Location.id).where(Location.id == location_id)) is None:
+        raise NotFound(_l("Lokasi tidak ditemukan."))
+    db.session.execute(
+        pg_insert(StockBalance)
+        .values(tenant_id=tenant_id, product_id=product_id, location_id=location_id, quantity=0, value=0)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "product_id", "location_id"])
+    )
+    balance = db.session.scalar(
+        select(StockBalance)
+        .where(StockBalance.product_id == product_id, StockBalance.location_id == location_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert balance is not None
+    return balance
+
+
+def _require_key(key: Any) -> None:
+    if not isinstance(key, str) or not 0 < len(key) <= 100:
+        raise InvalidInventory(_l("Kunci transaksi tidak sah; muat ulang formulir."))
+
+
+def _require_tenant() -> int:
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantRequired("inventory needs a current cooperative")
+    return tenant_id
+
+
+def on_hand_by_product() -> dict[int, int]:
+    """On hand per product across locations."""
+    _require_tenant()
+    rows = db.session.execute(
+        select(StockBalance.product_id, func.sum(StockBalance.quantity)).group_by(StockBalance.product_id)
+    )
+    return {int(p): int(q) for p, q in rows}
+
+
+def ensure_default_locations() -> None:
+    """A gerai and a gudang for a cooperative that has none yet."""
+    _require_tenant()
+    have = {loc.kind for loc in locations()}
+    if LocationKind.GERAI.value not in have:
+        db.session.add(Location(code="GERAI", name=str(_l("Gerai")), kind=LocationKind.GERAI.value))
+    if LocationKind.GUDANG.value not in have:
+        db.session.add(Location(code="GUDANG", name=str(_l("Gudang")), kind=LocationKind.GUDANG.value))
+    db.session.commit()

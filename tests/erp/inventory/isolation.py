@@ -1,0 +1,28 @@
+"""The inventory seeder for the tenant isolation suite: a gerai, a product named with the marker,
+a goods receipt and an adjustment."""
+
+from __future__ import annotations
+
+from core.db import db
+from erp.inventory import service
+from erp.inventory.models import LocationKind
+from erp.ledger import service as ledger
+from tenants.models import Cooperative
+
+
+def seed_inventory(coop: Cooperative, marker: str, user_id: int) -> None:
+    ledger.install_chart_of_accounts()
+    db.session.commit()
+    gerai = service.add_location("GERAI", f"Gerai {marker}", LocationKind.GERAI)
+    product = service.add_product(
+        code=f"SEED-{coop.id}", name=f"Beras {marker}", category="beras", unit="kg", price=13_000, het=13_500
+    )
+    service.receive(product.id, gerai.id, 10, 110_000, idempotency_key=f"seed-{marker}", user_id=user_id)
+    service.adjust(
+        product.id,
+        gerai.id,
+        -1,
+        reason=f"Rusak {marker}",
+        idempotency_key=f"seed-adj-{marker}",
+        user_id=user_id,
+    )
