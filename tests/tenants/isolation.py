@@ -23,6 +23,7 @@ from tenants.models import (
 )
 from tests.erp.inventory.isolation import seed_inventory
 from tests.erp.ledger.isolation import seed_ledger
+from tests.erp.loans.isolation import seed_loans
 from tests.erp.membership.isolation import seed_membership
 from tests.erp.savings.isolation import seed_savings
 
@@ -69,4 +70,5 @@ SEEDERS: list[Seeder] = [
     seed_membership,
     seed_savings,
     seed_inventory,
+    seed_loans,
 ]
