@@ -65,6 +65,19 @@ _MEMBERSHIP_SAVINGS = {
 for _role, _extra in _MEMBERSHIP_SAVINGS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# Loans: the manajer (and ketua, bendahara) sets products and takes applications; a different person
+# among ketua, bendahara and manajer approves; the kasir and bendahara disburse and take repayments.
+_LOANS = {
+    "ketua": {"loans.view", "loans.manage", "loans.approve"},
+    "sekretaris": {"loans.view"},
+    "bendahara": {"loans.view", "loans.manage", "loans.approve", "loans.teller"},
+    "pengawas": {"loans.view"},
+    "manajer": {"loans.view", "loans.manage", "loans.approve"},
+    "kasir": {"loans.view", "loans.teller"},
+}
+for _role, _extra in _LOANS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
+
 ROLE_LABELS = {
     "ketua": _l("Ketua"),
     "sekretaris": _l("Sekretaris"),
@@ -146,6 +159,7 @@ MENU_ORDER = (
     "portal.home",
     "membership.members",
     "savings.desk",
+    "loans.index",
     "ledger.index",
     "registry.profile",
     "registry.formation_page",
