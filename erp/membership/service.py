@@ -26,6 +26,7 @@ from core.auth import hash_password
 from core.db import db
 from core.errors import AlreadyExists, DomainError, ErrorCode, NotFound, plain
 from core.models import User
+from erp.ledger import shu
 from erp.membership.models import Member, MemberStatus
 from erp.membership.schemas import MemberOutSchema, MemberSchema
 from tenants.context import TenantRequired, current_tenant_id
@@ -478,3 +479,27 @@ def _require_tenant() -> int:
     if tenant_id is None:
         raise TenantRequired("the member register needs a current cooperative")
     return tenant_id
+
+
+def rat_statistics(year: int) -> list[tuple[Any, int]]:
+    """The member figures of the annual members' meeting (RAT): joined and left in `year`, and the
+    members at its end."""
+    _require_tenant()
+    start, end = date(year, 1, 1), date(year, 12, 31)
+
+    def count(*where: Any) -> int:
+        return int(db.session.scalar(select(func.count()).select_from(Member).where(*where)) or 0)
+
+    return [
+        (_l("Anggota baru"), count(Member.joined_on.between(start, end))),
+        (_l("Anggota keluar"), count(Member.left_on.between(start, end))),
+        (
+            _l("Jumlah anggota akhir tahun"),
+            count(Member.joined_on <= end, (Member.left_on.is_(None)) | (Member.left_on > end)),
+        ),
+    ]
+
+
+# SHU: the members and the RAT's member figures come from the register.
+shu.sources.register("members", active_members)
+shu.sources.register("member_statistics", rat_statistics)

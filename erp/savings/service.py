@@ -29,6 +29,7 @@ from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
 from core.money import InvariantViolation, format_rupiah, to_rupiah
 from erp.ledger import service as ledger
+from erp.ledger import shu
 from erp.ledger.models import MAX_AMOUNT
 from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
 from erp.membership import service as membership
@@ -1314,3 +1315,7 @@ def _require_tenant() -> int:
     if tenant_id is None:
         raise TenantRequired("savings need a current cooperative")
     return tenant_id
+
+
+# SHU jasa modal: members' equity savings (pokok + wajib) come from here.
+shu.sources.register("jasa_modal", equity_balances)

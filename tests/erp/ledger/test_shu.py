@@ -20,7 +20,6 @@ from core.money import split
 from erp.ledger import service, shu
 from erp.ledger.models import EquityBasis, ShuAllocation
 from erp.ledger.service import credit, debit
-from erp.membership import service as membership
 from erp.savings import service as savings
 from erp.savings.models import ProductKind
 from tests.erp.ledger.conftest import entry
@@ -73,11 +72,9 @@ def _purchases(start: date, end: date) -> dict[int, int]:
 
 @pytest.fixture
 def wired() -> Iterator[None]:
-    providers = [
-        ("members", membership.active_members),
-        ("jasa_modal", savings.equity_balances),
-        ("jasa_usaha", _purchases),
-    ]
+    # Members and jasa modal are wired by the membership and savings modules themselves; the test
+    # adds a source of members' transactions for jasa usaha.
+    providers = [("jasa_usaha", _purchases)]
     for kind, fn in providers:
         shu.sources.register(kind, fn)
     yield
