@@ -304,3 +304,14 @@ def _posted_shares(year: int, names: dict[int, str]) -> list[MemberShare]:
         )
         for r in rows
     ]
+
+
+def member_shares(member_id: int) -> list[ShuAllocation]:
+    """A member's SHU as posted, newest year first (for the member portal)."""
+    return list(
+        db.session.scalars(
+            select(ShuAllocation)
+            .where(ShuAllocation.member_id == member_id)
+            .order_by(ShuAllocation.year.desc())
+        )
+    )

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.permissions import menu_item, requires
+from erp.ledger import shu
 from erp.membership import documents as member_documents
 from erp.membership import service as membership
 from erp.membership.models import Member
@@ -40,6 +41,7 @@ def home() -> Any:
         accounts=accounts,
         total=sum(a.balance for a, _p in accounts),
         movements=service.member_movements(member.id, limit=10),
+        shu_shares=shu.member_shares(member.id),
     )
 
 

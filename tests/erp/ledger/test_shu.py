@@ -274,3 +274,22 @@ def test_the_shu_page_previews_and_the_ketua_posts_it_and_the_rat_pack_lists_eve
     ).stdout.decode()
     for figure in ("1.723.585", "2.709.637", "505.050", "3.703.704", "Laporan Arus Kas"):
         assert figure in text_of_pack
+
+
+def test_a_member_sees_the_shu_they_received_on_the_portal(desk, make_client):
+    from erp.membership import service as register
+
+    ahmad, *_ = _example_year(desk)
+    service.close_year(2025)
+    db.session.commit()
+    shu.distribute(2025, on=date(2026, 3, 15))
+    db.session.commit()
+    assert [(s.year, s.jasa_modal + s.jasa_usaha) for s in shu.member_shares(ahmad.id)] == [(2025, 1_723_585)]
+    ahmad.phone = "+6281377770001"
+    db.session.commit()
+    register.grant_portal_access(ahmad.id, "135790")
+    db.session.commit()
+    client = make_client()
+    assert client.post("/masuk", {"identifier": "081377770001", "password": "135790"}).status_code == 302
+    body = client.get(f"/k/{desk.coop.slug}/saya/").get_data(as_text=True)
+    assert "SHU yang saya terima" in body and "Rp 1.723.585" in body
