@@ -12,6 +12,8 @@ from flask_login import current_user
 
 from core.permissions import menu_item, requires
 from erp.ledger import shu
+from erp.loans import service as loans
+from erp.loans.views import STATUS_LABELS as LOAN_STATUS_LABELS
 from erp.membership import documents as member_documents
 from erp.membership import service as membership
 from erp.membership.models import Member
@@ -42,6 +44,8 @@ def home() -> Any:
         total=sum(a.balance for a, _p in accounts),
         movements=service.member_movements(member.id, limit=10),
         shu_shares=shu.member_shares(member.id),
+        loans=loans.member_loans(member.id),
+        loan_labels=LOAN_STATUS_LABELS,
     )
 
 
