@@ -315,3 +315,12 @@ def member_shares(member_id: int) -> list[ShuAllocation]:
             .order_by(ShuAllocation.year.desc())
         )
     )
+
+
+MEMBERS_SHU_PAYABLE = POOL_ACCOUNTS["jasa_modal"]  # Utang SHU Anggota: members' shares until paid
+
+
+def allocations(year: int) -> list[ShuAllocation]:
+    """The members' shares of `year` as posted, by member number."""
+    stmt = select(ShuAllocation).where(ShuAllocation.year == year)
+    return list(db.session.scalars(stmt.order_by(ShuAllocation.member_number)))

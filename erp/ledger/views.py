@@ -426,6 +426,10 @@ def shu_page() -> Any:
         if result is not None:
             _flash(_("SHU tahun %(year)s dibagikan dan diposting.", year=result.year))
             return redirect(url_for("ledger.shu_page", tahun=result.year))
+    return _shu_view(errors, status)
+
+
+def _shu_view(errors: dict[str, Any], status: int) -> Any:
     year = _query(YearQuerySchema())["tahun"] or date.today().year - 1
     distribution = shu.preview(year)
     return _render(
@@ -438,6 +442,24 @@ def shu_page() -> Any:
         form=request.form,
         today=date.today(),
     )
+
+
+@bp.post("/shu/kreditkan")
+@requires("ledger.close")
+def shu_pay_out() -> Any:
+    """Credit the posted members' shares of a year to their simpanan sukarela."""
+    from erp.savings import service as savings
+
+    result, errors, status = _submit(
+        "ledger.close",
+        DistributionSchema(),
+        lambda d: (d["year"], savings.pay_shu_into_savings(d["year"], on=d["on"])),
+    )
+    if result is None:
+        return _shu_view(errors, status)
+    year, credited = result
+    _flash(_("SHU tahun %(year)s dikreditkan ke simpanan %(n)s anggota.", year=year, n=credited))
+    return redirect(url_for("ledger.shu_page", tahun=year))
 
 
 # --- RAT pack -------------------------------------------------------------------------------------

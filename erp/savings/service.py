@@ -1317,5 +1317,37 @@ def _require_tenant() -> int:
     return tenant_id
 
 
+def pay_shu_into_savings(year: int, *, on: date) -> int:
+    """Credit each member's posted SHU share of `year`, held in Utang SHU Anggota since the
+    distribution, to their simpanan sukarela (opened if needed). Once per member and year (by
+    idempotency key), so running it again pays nobody twice. Returns how many were credited now."""
+    _require_tenant()
+    credited = 0
+    for share in shu.allocations(year):
+        amount = share.jasa_modal + share.jasa_usaha
+        key = f"shu:{year}:{share.member_id}"
+        if amount <= 0 or db.session.scalar(
+            select(SavingsMovement.id).where(SavingsMovement.idempotency_key == key)
+        ):
+            continue
+        account, product = _lock(account_for(share.member_id, ProductKind.SUKARELA, on=on).id)
+        _move(
+            account,
+            product,
+            MovementKind.DEPOSIT,
+            amount,
+            idempotency_key=key,
+            on=on,
+            description=str(_l("SHU tahun buku %(year)s", year=year)),
+            teller_id=None,
+            shift_id=None,
+            lines=[debit(shu.MEMBERS_SHU_PAYABLE, amount), credit(product.ledger_account_code, amount)],
+            phone=None,
+        )
+        credited += 1
+    db.session.commit()
+    return credited
+
+
 # SHU jasa modal: members' equity savings (pokok + wajib) come from here.
 shu.sources.register("jasa_modal", equity_balances)

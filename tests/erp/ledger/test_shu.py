@@ -265,6 +265,12 @@ def test_the_shu_page_previews_and_the_ketua_posts_it_and_the_rat_pack_lists_eve
     assert bad.status_code == 422 and "sesudah tahun buku 2025" in bad.get_data(as_text=True)
     assert http.post(f"/k/{desk.coop.slug}/buku/shu", {"year": "2025", "on": "2026-03-15"}).status_code == 302
     assert "Sudah dibagikan" in http.get(f"/k/{desk.coop.slug}/buku/shu?tahun=2025").get_data(as_text=True)
+    page = http.get(f"/k/{desk.coop.slug}/buku/shu?tahun=2025").get_data(as_text=True)
+    assert "Kreditkan ke simpanan sukarela" in page
+    bad = http.post(f"/k/{desk.coop.slug}/buku/shu/kreditkan", {"year": "2025", "on": "bukan-tanggal"})
+    assert bad.status_code == 422
+    paid = http.post(f"/k/{desk.coop.slug}/buku/shu/kreditkan", {"year": "2025", "on": "2026-03-20"})
+    assert paid.status_code == 302
     pack = http.get(f"/k/{desk.coop.slug}/buku/rat?tahun=2025")
     assert pack.mimetype == "application/pdf" and pack.data.startswith(b"%PDF")
     if shutil.which("pdftotext") is None:
@@ -293,3 +299,18 @@ def test_a_member_sees_the_shu_they_received_on_the_portal(desk, make_client):
     assert client.post("/masuk", {"identifier": "081377770001", "password": "135790"}).status_code == 302
     body = client.get(f"/k/{desk.coop.slug}/saya/").get_data(as_text=True)
     assert "SHU yang saya terima" in body and "Rp 1.723.585" in body
+
+
+def test_members_shares_are_credited_to_their_voluntary_savings_once(desk):
+    members = _example_year(desk)
+    service.close_year(2025)
+    db.session.commit()
+    shu.distribute(2025, on=date(2026, 3, 15))
+    db.session.commit()
+    paid_on = date(2026, 3, 20)
+    assert savings.pay_shu_into_savings(2025, on=paid_on) == 3
+    assert savings.pay_shu_into_savings(2025, on=paid_on) == 0, "nobody is paid twice"
+    sukarela = [savings.member_balances(m.id) for m in members]
+    assert [b.get("sukarela") for b in sukarela] == [1_723_585, 2_709_637, 505_050]
+    assert service.account_balance("2-1330", paid_on) == 0, "the members' SHU payable is cleared"
+    assert all(check.ok for check in savings.reconcile(paid_on))
