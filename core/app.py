@@ -74,15 +74,19 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api_bp: Any) -> None:
+    import erp.inventory.api
     import erp.ledger.api
     import erp.loans.api
     import erp.membership.api
+    import erp.pos.api
     import erp.savings.api  # noqa: F401 - each registers its routes on the API blueprint
     import tenants.api  # noqa: F401 - registers its routes on the API blueprint
     from core.views import bp as core_bp
+    from erp.inventory.views import bp as inventory_bp
     from erp.ledger.views import bp as ledger_bp
     from erp.loans.views import bp as loans_bp
     from erp.membership.views import bp as membership_bp
+    from erp.pos.views import bp as pos_bp
     from erp.savings.portal import bp as portal_bp
     from erp.savings.views import bp as savings_bp
     from tenants.dashboards import bp as dashboards_bp
@@ -98,6 +102,8 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     app.register_blueprint(loans_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(inventory_bp)
+    app.register_blueprint(pos_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(satgas_bp)
     app.register_blueprint(microsite_bp)

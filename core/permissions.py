@@ -78,6 +78,16 @@ _LOANS = {
 for _role, _extra in _LOANS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# Sembako: the gudang keeps products and receives goods, the kasir sells at the counter, the manajer
+# does both.
+_SEMBAKO = {
+    "gudang": {"inventory.view", "inventory.manage"},
+    "manajer": {"inventory.view", "inventory.manage", "pos.sell"},
+    "kasir": {"pos.sell"},
+}
+for _role, _extra in _SEMBAKO.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
+
 ROLE_LABELS = {
     "ketua": _l("Ketua"),
     "sekretaris": _l("Sekretaris"),
@@ -160,6 +170,8 @@ MENU_ORDER = (
     "membership.members",
     "savings.desk",
     "loans.index",
+    "pos.counter",
+    "inventory.index",
     "ledger.index",
     "registry.profile",
     "registry.formation_page",

@@ -25,6 +25,7 @@ from tests.erp.inventory.isolation import seed_inventory
 from tests.erp.ledger.isolation import seed_ledger
 from tests.erp.loans.isolation import seed_loans
 from tests.erp.membership.isolation import seed_membership
+from tests.erp.pos.isolation import seed_pos
 from tests.erp.savings.isolation import seed_savings
 
 Seeder = Callable[[Cooperative, str, int], None]
@@ -70,5 +71,6 @@ SEEDERS: list[Seeder] = [
     seed_membership,
     seed_savings,
     seed_inventory,
+    seed_pos,
     seed_loans,
 ]

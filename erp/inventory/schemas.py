@@ -1,0 +1,55 @@
+"""The edges of inventory: a new product (code, HET cap), a goods receipt, products and moves out."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from core.schemas import FormSchema, Trimmed
+from erp.ledger.schemas import Rupiah
+
+_POSITIVE = validate.Range(min=1, error=_l("Harus lebih dari nol."))
+_KEY = validate.Regexp(r"^[A-Za-z0-9_\-]{8,64}$", error=_l("Formulir tidak sah; muat ulang halaman."))
+
+
+class ProductSchema(FormSchema):
+    code = Trimmed(required=True, validate=validate.Length(max=20, error=_l("Paling banyak 20 karakter.")))
+    name = Trimmed(required=True, validate=validate.Length(max=120, error=_l("Paling banyak 120 karakter.")))
+    category = Trimmed(
+        required=True, validate=validate.Length(max=40, error=_l("Paling banyak 40 karakter."))
+    )
+    unit = Trimmed(required=True, validate=validate.Length(max=20, error=_l("Paling banyak 20 karakter.")))
+    price = Rupiah(required=True, validate=_POSITIVE)
+    het = Rupiah(load_default=None, validate=_POSITIVE)
+
+
+class ReceiptSchema(FormSchema):
+    product_id = fields.Integer(required=True, strict=False)
+    quantity = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=1_000_000, error=_l("Jumlah harus 1 sampai 1.000.000.")),
+    )
+    total_cost = Rupiah(required=True, validate=_POSITIVE)
+    on_credit = fields.Boolean(load_default=False)
+    idempotency_key = fields.String(required=True, validate=_KEY)
+
+
+class ProductOutSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    category = fields.String()
+    unit = fields.String()
+    price = fields.Integer()
+    het = fields.Integer(allow_none=True)
+
+
+class MoveOutSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    quantity = fields.Integer()
+    value = fields.Integer()
+    quantity_after = fields.Integer()
+    value_after = fields.Integer()
+    occurred_on = fields.Date()
+    description = fields.String()

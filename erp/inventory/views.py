@@ -1,0 +1,107 @@
+"""Pages of the gudang: products with on-hand and HET, adding a product, receiving goods, and a
+product's stock card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from core.dashboard import tile
+from core.db import db
+from core.errors import DomainError, form_messages
+from core.permissions import menu_item, requires
+from core.schemas import load_form
+from erp.inventory import service
+from erp.inventory.schemas import ProductSchema, ReceiptSchema
+
+bp = Blueprint("inventory", __name__)
+
+menu_item("inventory.index", _l("Gudang"), "inventory.view", tenant=True)
+tile(
+    _l("Nilai persediaan sembako"),
+    "inventory.view",
+    service.stock_value,
+    endpoint="inventory.index",
+    money=True,
+)
+
+
+@bp.get("/k/<tenant_slug>/gudang/")
+@requires("inventory.view")
+def index() -> Any:
+    return _page({}, 200)
+
+
+def _page(errors: dict[str, Any], status: int) -> Any:
+    products = service.products()
+    stock = service.on_hand_by_product()
+    return (
+        render_template(
+            "inventory/index.html",
+            products=products,
+            stock=stock,
+            locations=service.locations(),
+            errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.post("/k/<tenant_slug>/gudang/lokasi")
+@requires("inventory.manage")
+def set_up_locations() -> Any:
+    service.ensure_default_locations()
+    flash(_("Lokasi gerai dan gudang siap."))
+    return redirect(url_for("inventory.index"), 303)
+
+
+@bp.post("/k/<tenant_slug>/gudang/barang")
+@requires("inventory.manage")
+def add_product() -> Any:
+    try:
+        data = load_form(ProductSchema())
+        product = service.add_product(**data)
+    except ValidationError as err:
+        return _page(form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _page(err.fields or {}, 422)
+    flash(_("Barang %(name)s ditambahkan.", name=product.name))
+    return redirect(url_for("inventory.index"), 303)
+
+
+@bp.post("/k/<tenant_slug>/gudang/terima")
+@requires("inventory.manage")
+def receive() -> Any:
+    try:
+        data = load_form(ReceiptSchema())
+        service.receive(
+            data["product_id"],
+            service.default_location().id,
+            data["quantity"],
+            data["total_cost"],
+            on_credit=data["on_credit"],
+            idempotency_key=data["idempotency_key"],
+            user_id=current_user.id,
+        )
+    except ValidationError as err:
+        return _page(form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _page(err.fields or {}, 422)
+    flash(_("Penerimaan barang dicatat."))
+    return redirect(url_for("inventory.index"), 303)
+
+
+@bp.get("/k/<tenant_slug>/gudang/barang/<int:product_id>")
+@requires("inventory.view")
+def stock_card(product_id: int) -> Any:
+    product = service.get_product(product_id)
+    return render_template("inventory/card.html", product=product, moves=service.stock_card(product.id))
