@@ -1,5 +1,6 @@
 """The loan use cases: set up products, apply, approve or refuse (maker-checker), disburse, take
-repayments at the desk, and tell a loan's days past due and kolektibilitas.
+repayments at the desk, and tell a loan's days past due and kolektibilitas, and the portfolio's
+PAR 1/30/90 and NPL.
 
 Invariants: whoever applied never approves, and above the product's threshold a second, third
 person approves too; a refusal carries a reason; each decision is audited. Disbursement stores the
@@ -516,6 +517,63 @@ def kolektibilitas(dpd: int, thresholds: tuple[int, int, int] | None = None) -> 
         if dpd <= limit:
             return name
     return KOLEKTIBILITAS[-1]
+
+
+# --- portfolio quality ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortfolioQuality:
+    """Outstanding principal of running loans on a day: in total, at risk beyond 1, 30 and 90
+    days past due, by kolektibilitas class, and the NPL (all classes but lancar)."""
+
+    as_of: date
+    outstanding: int
+    at_risk: dict[int, int]
+    by_class: dict[str, int]
+
+    def par(self, days: int) -> Decimal:
+        return _ratio(self.at_risk[days], self.outstanding)
+
+    @property
+    def npl(self) -> int:
+        return self.outstanding - self.by_class["lancar"]
+
+    @property
+    def npl_ratio(self) -> Decimal:
+        return _ratio(self.npl, self.outstanding)
+
+
+PAR_DAYS = (1, 30, 90)
+
+
+def portfolio_quality(as_of: date) -> PortfolioQuality:
+    """PAR 1/30/90 and NPL of the running loans as of `as_of`."""
+    _require_tenant()
+    running = list(db.session.scalars(select(Loan).where(Loan.status == LoanStatus.DICAIRKAN.value)))
+    rows = db.session.execute(
+        select(Installment.loan_id, func.min(Installment.due_date))
+        .where(
+            Installment.due_date < as_of,
+            Installment.paid_pokok + Installment.paid_bunga < Installment.pokok + Installment.bunga,
+        )
+        .group_by(Installment.loan_id)
+    )
+    unpaid_since: dict[int, date] = {loan_id: since for loan_id, since in rows}
+    at_risk = dict.fromkeys(PAR_DAYS, 0)
+    by_class = dict.fromkeys(KOLEKTIBILITAS, 0)
+    for loan in running:
+        since = unpaid_since.get(loan.id)
+        dpd = (as_of - since).days if since else 0
+        for days in PAR_DAYS:
+            if dpd >= days:
+                at_risk[days] += loan.outstanding_pokok
+        by_class[kolektibilitas(dpd)] += loan.outstanding_pokok
+    return PortfolioQuality(as_of, sum(loan.outstanding_pokok for loan in running), at_risk, by_class)
+
+
+def _ratio(part: int, whole: int) -> Decimal:
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.01")) if whole else Decimal(0)
 
 
 # --- internals -----------------------------------------------------------------------------------

@@ -185,6 +185,18 @@ def decide(loan_id: int, action: str) -> Any:
     return redirect(url_for("loans.card", loan_id=loan.id))
 
 
+@bp.get("/k/<tenant_slug>/pinjaman/kualitas")
+@requires("loans.view")
+def quality() -> Any:
+    as_of = _date_arg("per") or date.today()
+    return render_template(
+        "loans/quality.html",
+        quality=service.portfolio_quality(as_of),
+        classes=KOLEKTIBILITAS_LABELS,
+        par_days=service.PAR_DAYS,
+    )
+
+
 @bp.get("/k/<tenant_slug>/pinjaman/<int:loan_id>")
 @requires("loans.view")
 def card(loan_id: int) -> Any:
@@ -217,6 +229,13 @@ def _card(loan_id: int, errors: dict[str, Any] | None = None, status: int = 200)
 def _product_values(product: Any) -> dict[str, str]:
     values = {name: getattr(product, name) for name in service.PRODUCT_FIELDS}
     return {k: "" if v is None else str(v) for k, v in values.items()}
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
 
 
 def _require(permission: str) -> None:

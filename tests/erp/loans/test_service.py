@@ -159,3 +159,19 @@ def test_the_portfolio_is_the_unpaid_principal_of_running_loans(office):
     office.disbursed(5_000_000, 6)
     office.repay(loan, 983_333, on=date(2026, 2, 28))
     assert service.outstanding_portfolio() == 15_000_000 - 833_333
+
+
+def test_portfolio_quality_gives_par_and_npl_from_days_past_due(office):
+    late = office.disbursed()
+    office.disbursed(5_000_000, 6)
+    office.repay(late, 983_333, on=date(2026, 2, 28))  # first paid; the second falls due 31 March
+    # 45 days after 31 March the late loan is 45 days past due: PAR 1 and 30, not 90; still lancar
+    quality = service.portfolio_quality(date(2026, 5, 15))
+    outstanding_late = 10_000_000 - 833_333
+    assert quality.outstanding == outstanding_late + 5_000_000
+    # the 5 M loan's first installment fell due 28 Feb and is unpaid: 76 days
+    assert quality.at_risk == {1: quality.outstanding, 30: quality.outstanding, 90: 0}
+    assert quality.npl == 0 and quality.par(90) == Decimal(0)
+    later = service.portfolio_quality(date(2026, 6, 5))  # 5 M loan now 97 days late
+    assert later.by_class["kurang_lancar"] == 5_000_000 and later.npl == 5_000_000
+    assert later.npl_ratio == Decimal("35.29")

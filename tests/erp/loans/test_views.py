@@ -53,6 +53,8 @@ def test_an_application_is_made_approved_disbursed_and_repaid_through_the_pages(
         assert db.session.scalar(select(func.count()).select_from(Repayment)) == 1
         assert service.outstanding_portfolio() == 10_000_000 - 350_000  # 150.000 jasa first
     assert client.get(f"{base}/").status_code == 200
+    quality = client.get(f"{base}/kualitas?per=2026-01-01").get_data(as_text=True)
+    assert "PAR 30" in quality and "NPL" in quality
 
 
 def test_bad_applications_get_422_in_indonesian_and_write_nothing(app, client):
