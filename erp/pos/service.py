@@ -24,6 +24,7 @@ from core.money import format_rupiah
 from erp.inventory import service as inventory
 from erp.inventory.models import Location, MoveKind, Product
 from erp.ledger import service as ledger
+from erp.ledger import shu
 from erp.ledger.models import MAX_AMOUNT
 from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
 from erp.membership import service as membership
@@ -334,14 +335,23 @@ def sales_on(day: date) -> tuple[int, int]:
 
 def member_purchases(year: int) -> dict[int, int]:
     """Each member's purchases in `year` (rupiah), the base of SHU jasa usaha."""
+    return purchases_between(date(year, 1, 1), date(year, 12, 31))
+
+
+def purchases_between(start: date, end: date) -> dict[int, int]:
+    """Each member's purchases from `start` to `end` inclusive (rupiah)."""
     _require_tenant()
     rows = db.session.execute(
         select(Sale.member_id, func.sum(Sale.total))
         .where(Sale.member_id.is_not(None))
-        .where(Sale.sold_on >= date(year, 1, 1), Sale.sold_on < date(year + 1, 1, 1))
+        .where(Sale.sold_on >= start, Sale.sold_on <= end)
         .group_by(Sale.member_id)
     )
     return {int(member_id or 0): int(total) for member_id, total in rows}
+
+
+# SHU jasa usaha: members' purchases at the gerai count as their transactions with the cooperative.
+shu.sources.register("jasa_usaha", purchases_between)
 
 
 def _require_tenant() -> int:

@@ -106,6 +106,10 @@ def test_qris_posts_to_bank_and_member_purchases_count_for_shu(shop):
     assert ledger.account_balance("1-1110", TODAY) == 26_000
     assert service.member_purchases(TODAY.year) == {member.id: 39_000}
     assert service.member_purchases(TODAY.year - 1) == {}
+    from erp.ledger import shu
+
+    year = (date(TODAY.year, 1, 1), date(TODAY.year, 12, 31))
+    assert shu.sources.sum("jasa_usaha", *year) == {member.id: 39_000}, "SHU jasa usaha reads the gerai"
     assert service.sales_on(TODAY) == (3, 52_000)
 
 
