@@ -37,6 +37,14 @@ def current_tenant_id() -> int | None:
     return _current.get()
 
 
+def require_tenant() -> int:
+    """The current tenant, for a use case that must not run without one (TenantRequired)."""
+    tenant_id = _current.get()
+    if tenant_id is None:
+        raise TenantRequired("this use case needs a current cooperative")
+    return tenant_id
+
+
 def activate(tenant_id: int | None) -> None:
     """Make `tenant_id` the current tenant of this request or job (None clears it)."""
     _current.set(tenant_id)

@@ -27,7 +27,7 @@ from erp.inventory.models import Location, LocationKind, MoveKind, Product, Stoc
 from erp.ledger import service as ledger
 from erp.ledger.models import MAX_AMOUNT
 from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
-from tenants.context import TenantRequired, current_tenant_id
+from tenants.context import require_tenant
 
 INVENTORY = "1-1500"
 CASH = "1-1100"
@@ -116,7 +116,7 @@ def check_het(price: int, het: int | None) -> None:
 def add_product(
     *, code: str, name: str, category: str, unit: str, price: int, het: int | None = None
 ) -> Product:
-    _require_tenant()
+    require_tenant()
     normalised = normalise_code(code)
     _require_amount(price, "price")
     if het is not None:
@@ -170,7 +170,7 @@ def set_price(product_id: int, price: int, het: int | None = None) -> Product:
 
 
 def add_location(code: str, name: str, kind: LocationKind) -> Location:
-    _require_tenant()
+    require_tenant()
     if kind not in LocationKind.__members__.values():
         raise InvalidInventory(
             _l("Jenis lokasi tidak dikenal."), fields={"kind": [str(_l("Tidak dikenal."))]}
@@ -182,7 +182,7 @@ def add_location(code: str, name: str, kind: LocationKind) -> Location:
 
 
 def products(active_only: bool = True) -> list[Product]:
-    _require_tenant()
+    require_tenant()
     stmt = select(Product).order_by(Product.name)
     if active_only:
         stmt = stmt.where(Product.active.is_(True))
@@ -190,7 +190,7 @@ def products(active_only: bool = True) -> list[Product]:
 
 
 def locations() -> list[Location]:
-    _require_tenant()
+    require_tenant()
     return list(db.session.scalars(select(Location).order_by(Location.id)))
 
 
@@ -202,14 +202,14 @@ def default_location(kind: LocationKind = LocationKind.GERAI) -> Location:
 
 
 def product_by_code(code: str) -> Product | None:
-    _require_tenant()
+    require_tenant()
     if not isinstance(code, str) or not code.strip():
         return None
     return db.session.scalar(select(Product).where(Product.code == code.strip().upper()))
 
 
 def get_product(product_id: int) -> Product:
-    _require_tenant()
+    require_tenant()
     product = db.session.scalar(select(Product).where(Product.id == product_id))
     if product is None:
         raise NotFound(_l("Barang tidak ditemukan."))
@@ -228,7 +228,7 @@ def on_hand(product_id: int, location_id: int | None = None) -> int:
 def lock_balances(product_ids: list[int], location_id: int) -> dict[int, StockBalance]:
     """Lock (`FOR UPDATE`) the balances of `product_ids` at a location in product-id order and
     return them by product; a product never stocked there has no row and so nothing to take."""
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     ids = sorted(set(product_ids))
     if not ids:
         return {}
@@ -445,7 +445,7 @@ def adjust(
 
 def stock_card(product_id: int, limit: int = 200) -> list[StockMove]:
     """The product's moves, oldest first (the last `limit`)."""
-    _require_tenant()
+    require_tenant()
     rows = db.session.scalars(
         select(StockMove).where(StockMove.product_id == product_id).order_by(StockMove.id.desc()).limit(limit)
     )
@@ -453,13 +453,13 @@ def stock_card(product_id: int, limit: int = 200) -> list[StockMove]:
 
 
 def stock_value() -> int:
-    _require_tenant()
+    require_tenant()
     return int(db.session.scalar(select(func.coalesce(func.sum(StockBalance.value), 0))) or 0)
 
 
 def balances_match_moves() -> bool:
     """Every balance equals the sum of its moves, in quantity and in value."""
-    _require_tenant()
+    require_tenant()
     sums = select(
         StockMove.product_id,
         StockMove.location_id,
@@ -474,7 +474,7 @@ def balances_match_moves() -> bool:
 
 
 def _balance_for_update(product_id: int, location_id: int) -> StockBalance:
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     if db.session.scalar(select(Location.id).where(Location.id == location_id)) is None:
         raise NotFound(_l("Lokasi tidak ditemukan."))
     db.session.execute(
@@ -497,16 +497,9 @@ def _require_key(key: Any) -> None:
         raise InvalidInventory(_l("Kunci transaksi tidak sah; muat ulang formulir."))
 
 
-def _require_tenant() -> int:
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        raise TenantRequired("inventory needs a current cooperative")
-    return tenant_id
-
-
 def on_hand_by_product() -> dict[int, int]:
     """On hand per product across locations."""
-    _require_tenant()
+    require_tenant()
     rows = db.session.execute(
         select(StockBalance.product_id, func.sum(StockBalance.quantity)).group_by(StockBalance.product_id)
     )
@@ -515,7 +508,7 @@ def on_hand_by_product() -> dict[int, int]:
 
 def ensure_default_locations() -> None:
     """A gerai and a gudang for a cooperative that has none yet."""
-    _require_tenant()
+    require_tenant()
     have = {loc.kind for loc in locations()}
     if LocationKind.GERAI.value not in have:
         db.session.add(Location(code="GERAI", name=str(_l("Gerai")), kind=LocationKind.GERAI.value))

@@ -47,7 +47,7 @@ from erp.ledger.models import (
     ManualEntryStatus,
     Side,
 )
-from tenants.context import TenantRequired, current_tenant_id
+from tenants.context import current_tenant_id, require_tenant
 
 
 class InvalidEntry(DomainError):
@@ -196,7 +196,7 @@ def install_chart_of_accounts() -> int:
     """Create the standard accounts the current cooperative lacks (by code); returns how many were
     created. Existing accounts, renamed or deactivated ones included, are left as they are."""
     _forget_cached("accounts")
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     created = 0
     pending = list(STANDARD_CHART)
     while pending:
@@ -238,7 +238,7 @@ def reverse(
 ) -> JournalEntry:
     """Post the mirror of entry `entry_id`, pointing to it. Dated like the original unless
     `entry_date` is given (needed when the original's period is closed)."""
-    _require_tenant()
+    require_tenant()
     original = db.session.scalar(select(JournalEntry).where(JournalEntry.id == entry_id).with_for_update())
     if original is None:
         raise NotFound(_l("Jurnal #%(id)s tidak ditemukan.", id=entry_id))
@@ -272,7 +272,7 @@ def close_period(year: int, month: int, *, closed_by: int | None = None) -> Fisc
     """Close a month of the current cooperative's books: entries dated in it are refused from now
     on. Waits for postings into that month still in flight. Closing a closed period changes nothing."""
     _forget_cached("period")
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     if not (2000 <= year <= 2999 and 1 <= month <= 12):
         raise InvalidEntry(_l("Periode tidak sah."))
     db.session.execute(select(func.pg_advisory_xact_lock(_period_lock_key(tenant_id, year, month))))
@@ -293,7 +293,7 @@ def close_period(year: int, month: int, *, closed_by: int | None = None) -> Fisc
 def account_balance(code: str, as_of: date) -> int:
     """The balance of account `code` at the end of `as_of`, on its normal side (a debit-normal
     account with more credits than debits has a negative balance)."""
-    _require_tenant()
+    require_tenant()
     account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
     if account is None:
         raise AccountUnknown(_l("Akun %(code)s tidak ada di bagan akun.", code=code))
@@ -309,7 +309,7 @@ def account_balance(code: str, as_of: date) -> int:
 def trial_balance(as_of: date) -> list[TrialBalanceRow]:
     """Every account with postings up to `as_of`, its net balance in the debit or the credit column,
     ordered by code. The two columns always total the same."""
-    _require_tenant()
+    require_tenant()
     # One aggregate over the lines alone (the accounts are few and read apart): as cheap as the
     # bare GROUP BY it is.
     nets = db.session.execute(
@@ -361,7 +361,7 @@ class ChartRow:
 
 def chart(as_of: date) -> list[ChartRow]:
     """Every account of the current cooperative, by code, with its balance at the end of `as_of`."""
-    _require_tenant()
+    require_tenant()
     sums = (
         select(
             JournalLine.account_id,
@@ -398,7 +398,7 @@ def add_account(
     """Add an account to the chart. Its normal side follows its type; a contra account (PPAP,
     akumulasi penyusutan) takes the other side and sits under the account it reduces."""
     _forget_cached("accounts")
-    _require_tenant()
+    require_tenant()
     if db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code)) is not None:
         raise AlreadyExists(
             _l("Kode akun %(code)s sudah dipakai.", code=code), fields={"code": [_l("Kode sudah dipakai.")]}
@@ -493,7 +493,7 @@ def delete_account(account_id: int) -> None:
 
 
 def account_by_id(account_id: int) -> LedgerAccount:
-    _require_tenant()
+    require_tenant()
     account = db.session.get(LedgerAccount, account_id)
     if account is None or account.tenant_id != current_tenant_id():
         raise NotFound(_l("Akun tidak ditemukan."))
@@ -501,7 +501,7 @@ def account_by_id(account_id: int) -> LedgerAccount:
 
 
 def _account_for_update(account_id: int) -> LedgerAccount:
-    _require_tenant()
+    require_tenant()
     account = db.session.scalar(select(LedgerAccount).where(LedgerAccount.id == account_id).with_for_update())
     if account is None:
         raise NotFound(_l("Akun tidak ditemukan."))
@@ -528,7 +528,7 @@ class InvalidAllocation(DomainError):
 
 def settings() -> LedgerSettings:
     """The current cooperative's settings, or the defaults (not saved) if it has none."""
-    _require_tenant()
+    require_tenant()
     found = db.session.scalar(select(LedgerSettings))
     if found is not None:
         return found
@@ -548,7 +548,7 @@ def update_settings(
     *, approval_threshold: int, shares: dict[str, Decimal], equity_basis: EquityBasis
 ) -> LedgerSettings:
     """Save the cooperative's settings; the SHU percentages must cover every pool and sum to 100."""
-    _require_tenant()
+    require_tenant()
     if set(shares) != {name for name, _ in SHU_POOLS} or any(not 0 <= v <= 100 for v in shares.values()):
         raise InvalidAllocation(_l("Pembagian SHU harus mengisi setiap pos dengan 0 sampai 100%."))
     total = sum(shares.values(), Decimal(0))
@@ -614,7 +614,7 @@ def submit_manual_entry(
     """Record a journal entry typed by staff, to be approved before it is posted: by one other
     person, or by two when its total is above the cooperative's threshold. Submitting the same form
     (`request_key`) again returns the first one."""
-    _require_tenant()
+    require_tenant()
     new_lines = [
         NewLine(line["account_code"], line["debit"], line["credit"], line.get("memo")) for line in lines
     ]
@@ -724,7 +724,7 @@ def refuse_manual_entry(entry_id: int, reason: str, *, refused_by: int) -> Manua
 
 def manual_entries(status: ManualEntryStatus | None = None, limit: int = 100) -> list[ManualEntry]:
     """The newest manual entries (pending first when no status is asked), with their approvals."""
-    _require_tenant()
+    require_tenant()
     stmt = select(ManualEntry).options(selectinload(ManualEntry.approvals)).limit(min(limit, 500))
     if status is not None:
         stmt = stmt.where(ManualEntry.status == status.value).order_by(ManualEntry.id.desc())
@@ -734,7 +734,7 @@ def manual_entries(status: ManualEntryStatus | None = None, limit: int = 100) ->
 
 
 def manual_entry(entry_id: int) -> ManualEntry:
-    _require_tenant()
+    require_tenant()
     manual = db.session.scalar(
         select(ManualEntry).options(selectinload(ManualEntry.approvals)).where(ManualEntry.id == entry_id)
     )
@@ -744,7 +744,7 @@ def manual_entry(entry_id: int) -> ManualEntry:
 
 
 def _manual_for_update(entry_id: int) -> ManualEntry:
-    _require_tenant()
+    require_tenant()
     manual = db.session.scalar(select(ManualEntry).where(ManualEntry.id == entry_id).with_for_update())
     if manual is None:
         raise NotFound(_l("Jurnal manual #%(id)s tidak ditemukan.", id=entry_id))
@@ -780,7 +780,7 @@ class PeriodRow:
 
 def periods_of(year: int) -> list[PeriodRow]:
     """The twelve months of `year`, each open or closed (and when)."""
-    _require_tenant()
+    require_tenant()
     closed = dict(
         db.session.execute(
             select(FiscalPeriod.month, FiscalPeriod.closed_at).where(FiscalPeriod.year == year)
@@ -791,7 +791,7 @@ def periods_of(year: int) -> list[PeriodRow]:
 
 def year_end_entry(year: int) -> JournalEntry | None:
     """The entry that closed `year`'s income and expenses into SHU tahun berjalan, if it ran."""
-    _require_tenant()
+    require_tenant()
     return _entry_by_key(f"{YEAR_END_SOURCE}:{year}")
 
 
@@ -800,7 +800,7 @@ def close_year(year: int, *, closed_by: int | None = None) -> JournalEntry | Non
     expenses) to SHU tahun berjalan in one entry dated 31 December, which zeroes every income and
     expense account. Running it again changes nothing. Returns the closing entry (None when the
     year had no income or expense at all)."""
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     if not 2000 <= year <= 2999:
         raise InvalidEntry(_l("Tahun tidak sah."))
     for month in range(1, 13):
@@ -909,7 +909,7 @@ def account_ledger(account_id: int, start: date, end: date) -> Book:
 
 
 def cash_accounts() -> list[LedgerAccount]:
-    _require_tenant()
+    require_tenant()
     return list(
         db.session.scalars(
             select(LedgerAccount)
@@ -989,7 +989,7 @@ def _book(account_ids: list[int], debit_normal: bool, start: date, end: date) ->
 def _post(
     entry: NewEntry, *, posted_by: int | None, reverses_entry_id: int | None, year_end: bool = False
 ) -> JournalEntry:
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     lines = _validated_lines(entry)
     description, source_id = _validated_header(entry)
     payload_hash = _payload_hash(entry, description, source_id, lines, reverses_entry_id)
@@ -1195,7 +1195,7 @@ def _refuse_closed_period(tenant_id: int, entry_date: date) -> None:
 
 def _usable_accounts(codes: set[str]) -> dict[str, int]:
     cache = _transaction_cache()
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     if ("accounts", tenant_id) not in cache:
         cache[("accounts", tenant_id)] = {
             row.code: row
@@ -1223,13 +1223,6 @@ def _period_lock_key(tenant_id: int, year: int, month: int) -> Any:
 def _month_label(day: date) -> LazyString:
     first = date(day.year, day.month, 1)
     return LazyString(lambda: format_date(first, "MMMM y"))
-
-
-def _require_tenant() -> int:
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        raise TenantRequired("the ledger needs a current cooperative")
-    return tenant_id
 
 
 def _actor_id() -> int | None:

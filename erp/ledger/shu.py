@@ -35,6 +35,7 @@ from core.money import InvariantViolation, split
 from erp.ledger import service, statements
 from erp.ledger.models import EquityBasis, JournalEntry, ShuAllocation
 from erp.ledger.service import NewEntry, credit, debit
+from tenants.context import require_tenant
 
 SHU_SOURCE = "ledger.shu"
 
@@ -162,7 +163,7 @@ def year_shu(year: int) -> int:
 
 def preview(year: int) -> Distribution:
     """The distribution of `year`'s SHU as it would be posted (or as it was, once posted)."""
-    service._require_tenant()
+    require_tenant()
     settings = service.settings()
     shu = year_shu(year)
     posted = _posted(year)
@@ -200,7 +201,7 @@ def distribute(year: int, *, on: date, posted_by: int | None = None) -> Distribu
     """Post `year`'s distribution: debit SHU tahun berjalan, credit cadangan, the funds, and Utang
     SHU Anggota with the members' shares, which are recorded per member. The year must be closed
     (its SHU sits in SHU tahun berjalan). Once only: again returns the posted distribution."""
-    service._require_tenant()
+    require_tenant()
     draft = preview(year)
     if draft.entry is not None:
         return draft

@@ -24,6 +24,7 @@ from core.db import db
 from core.money import InvariantViolation
 from erp.ledger import service
 from erp.ledger.models import AccountType, BusinessUnit, JournalEntry, JournalLine, LedgerAccount, Side
+from tenants.context import require_tenant
 
 
 class Kind(enum.StrEnum):
@@ -191,7 +192,7 @@ def balance_sheet(span: Span) -> Statement:
     """Assets, liabilities and equity at the end of the span and a year before. Contra accounts
     (PPAP, akumulasi penyusutan) show as negative assets; the result not yet closed into SHU tahun
     berjalan shows as its own equity line."""
-    service._require_tenant()
+    require_tenant()
     accounts = _accounts()
     ends = (span.end, span.previous.end)
     nets = net_debits_at(ends)
@@ -263,7 +264,7 @@ def balance_sheet(span: Span) -> Statement:
 def income_statement(span: Span, unit: BusinessUnit | None = None) -> Statement:
     """Income, cost of goods sold and expenses over the span and the same span a year before,
     consolidated or for one business unit (the accounts tagged with it)."""
-    service._require_tenant()
+    require_tenant()
     accounts = _accounts()
     spans = (span, span.previous)
     nets = [_activity(s) for s in spans]
@@ -310,7 +311,7 @@ def income_statement(span: Span, unit: BusinessUnit | None = None) -> Statement:
 
 def unit_results(span: Span) -> list[tuple[str | None, int, int, int]]:
     """Per business unit (None: not tagged) over the span: income, costs (HPP and expenses), SHU."""
-    service._require_tenant()
+    require_tenant()
     accounts = _accounts()
     nets = _activity(span)
     totals: dict[str | None, list[int]] = {}
@@ -335,7 +336,7 @@ def equity_changes(span: Span) -> Statement:
     """Each equity account from its opening to its closing balance, additions and reductions
     apart, for the span and for the same span a year before; the result not yet closed is its own
     line, so the closing column equals the balance sheet's equity."""
-    service._require_tenant()
+    require_tenant()
     accounts = _accounts()
     equity = [a for a in accounts.values() if a.type == AccountType.EQUITY]
     rows: list[Row] = []
@@ -378,7 +379,7 @@ def cash_flow(span: Span) -> Statement:
     """Cash flow by the indirect method: the period's SHU, adjusted for non-cash items and changes
     in working capital (operating), changes in non-current assets (investing), in long-term debt and
     equity (financing). Their sum is the change in cash and bank."""
-    service._require_tenant()
+    require_tenant()
     accounts = _accounts()
     cash_ids = {a.id for a in service.cash_accounts()}
     spans = (span, span.previous)

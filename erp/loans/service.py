@@ -33,7 +33,7 @@ from erp.loans.schedule import Frequency, Method, build_schedule
 from erp.membership import service as membership
 from erp.membership.models import MemberStatus
 from erp.savings import service as savings
-from tenants.context import TenantRequired, current_tenant_id
+from tenants.context import current_tenant_id, require_tenant
 
 CASH = "1-1100"
 LOANS_RECEIVABLE = "1-1400"
@@ -99,7 +99,7 @@ PRODUCT_FIELDS = (
 
 
 def create_product(data: dict[str, Any]) -> LoanProduct:
-    _require_tenant()
+    require_tenant()
     product = LoanProduct(**{k: v for k, v in data.items() if k in PRODUCT_FIELDS})
     _check_product(product)
     db.session.add(product)
@@ -124,7 +124,7 @@ def update_product(product_id: int, data: dict[str, Any]) -> LoanProduct:
 
 
 def products(active_only: bool = False) -> list[LoanProduct]:
-    _require_tenant()
+    require_tenant()
     stmt = select(LoanProduct).order_by(LoanProduct.code)
     if active_only:
         stmt = stmt.where(LoanProduct.active.is_(True))
@@ -132,7 +132,7 @@ def products(active_only: bool = False) -> list[LoanProduct]:
 
 
 def get_product(product_id: int) -> LoanProduct:
-    _require_tenant()
+    require_tenant()
     product = db.session.get(LoanProduct, product_id) if isinstance(product_id, int) else None
     if product is None or product.tenant_id != current_tenant_id():
         raise NotFound(_l("Produk pinjaman tidak ditemukan."))
@@ -256,7 +256,7 @@ def refuse(loan_id: int, *, by: int, reason: str) -> Loan:
 
 
 def approval_queue() -> list[Loan]:
-    _require_tenant()
+    require_tenant()
     return list(
         db.session.scalars(
             select(Loan).where(Loan.status == LoanStatus.DIAJUKAN.value).order_by(Loan.applied_at, Loan.id)
@@ -455,7 +455,7 @@ def repay(
 
 
 def get_loan(loan_id: int) -> Loan:
-    _require_tenant()
+    require_tenant()
     loan = db.session.get(Loan, loan_id) if isinstance(loan_id, int) else None
     if loan is None or loan.tenant_id != current_tenant_id():
         raise NotFound(_l("Pinjaman tidak ditemukan."))
@@ -477,12 +477,12 @@ def repayments(loan_id: int) -> list[Repayment]:
 
 
 def member_loans(member_id: int) -> list[Loan]:
-    _require_tenant()
+    require_tenant()
     return list(db.session.scalars(select(Loan).where(Loan.member_id == member_id).order_by(Loan.id.desc())))
 
 
 def loans(status: LoanStatus | None = None) -> list[Loan]:
-    _require_tenant()
+    require_tenant()
     stmt = select(Loan).order_by(Loan.id.desc())
     if status is not None:
         stmt = stmt.where(Loan.status == status.value)
@@ -491,7 +491,7 @@ def loans(status: LoanStatus | None = None) -> list[Loan]:
 
 def outstanding_portfolio() -> int:
     """Unpaid principal of all running loans."""
-    _require_tenant()
+    require_tenant()
     total = db.session.scalar(
         select(func.coalesce(func.sum(Loan.outstanding_pokok), 0)).where(
             Loan.status == LoanStatus.DICAIRKAN.value
@@ -549,7 +549,7 @@ PAR_DAYS = (1, 30, 90)
 
 def portfolio_quality(as_of: date) -> PortfolioQuality:
     """PAR 1/30/90 and NPL of the running loans as of `as_of`."""
-    _require_tenant()
+    require_tenant()
     running = list(db.session.scalars(select(Loan).where(Loan.status == LoanStatus.DICAIRKAN.value)))
     rows = db.session.execute(
         select(Installment.loan_id, func.min(Installment.due_date))
@@ -604,7 +604,7 @@ def _decided(loan: Loan, status: LoanStatus) -> None:
 
 
 def _lock(loan_id: int) -> Loan:
-    _require_tenant()
+    require_tenant()
     loan = (
         db.session.scalar(
             select(Loan).where(Loan.id == loan_id).with_for_update().execution_options(populate_existing=True)
@@ -640,10 +640,3 @@ def _loan_audit(loan: Loan) -> dict[str, Any]:
         "second_approved_by": loan.second_approved_by,
         "refusal_reason": loan.refusal_reason,
     }
-
-
-def _require_tenant() -> int:
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        raise TenantRequired("loans need a current cooperative")
-    return tenant_id

@@ -29,7 +29,7 @@ from core.models import User
 from erp.ledger import shu
 from erp.membership.models import Member, MemberStatus
 from erp.membership.schemas import MemberOutSchema, MemberSchema
-from tenants.context import TenantRequired, current_tenant_id
+from tenants.context import current_tenant_id, require_tenant
 from tenants.models import Membership, Region
 
 NUMBER_PREFIX = "A-"
@@ -86,7 +86,7 @@ class MemberRef:
 
 
 def get_member(member_id: int) -> Member:
-    _require_tenant()
+    require_tenant()
     member = db.session.get(Member, member_id) if isinstance(member_id, int) else None
     if member is None or member.tenant_id != current_tenant_id():
         raise NotFound(_l("Anggota tidak ditemukan."))
@@ -94,13 +94,13 @@ def get_member(member_id: int) -> Member:
 
 
 def member_by_number(member_number: str) -> Member | None:
-    _require_tenant()
+    require_tenant()
     return db.session.scalar(select(Member).where(Member.member_number == member_number.strip().upper()))
 
 
 def active_members() -> list[MemberRef]:
     """Active members with their numbers, in number order (for SHU, billing, lists)."""
-    _require_tenant()
+    require_tenant()
     rows = db.session.execute(
         select(Member.id, Member.member_number, Member.name)
         .where(Member.status == MemberStatus.ACTIVE.value)
@@ -111,12 +111,12 @@ def active_members() -> list[MemberRef]:
 
 def member_of_user(user_id: int) -> Member | None:
     """The member record of a portal user in the current cooperative."""
-    _require_tenant()
+    require_tenant()
     return db.session.scalar(select(Member).where(Member.user_id == user_id))
 
 
 def list_members(status: str | None = None, query: str | None = None, limit: int = 200) -> list[Member]:
-    _require_tenant()
+    require_tenant()
     stmt = select(Member).order_by(Member.member_number.nulls_first(), Member.name).limit(min(limit, 1000))
     if status:
         stmt = stmt.where(Member.status == status)
@@ -127,7 +127,7 @@ def list_members(status: str | None = None, query: str | None = None, limit: int
 
 
 def counts_by_status() -> dict[str, int]:
-    _require_tenant()
+    require_tenant()
     rows = db.session.execute(select(Member.status, func.count()).group_by(Member.status))
     return {status: int(n) for status, n in rows}
 
@@ -137,7 +137,7 @@ def counts_by_status() -> dict[str, int]:
 
 def apply(data: dict[str, Any]) -> Member:
     """Register an application to join (data already passed `MemberSchema`)."""
-    _require_tenant()
+    require_tenant()
     member = Member(status=MemberStatus.APPLIED.value, **{k: data.get(k) for k in IMPORT_COLUMNS})
     db.session.add(member)
     try:
@@ -270,7 +270,7 @@ def export_csv(data: dict[str, Any]) -> str:
 def grant_portal_access(member_id: int, pin: str) -> User:
     """Let a member sign in to the portal with their phone number and a 6-digit PIN: links (or
     creates) the user with that phone and gives it the `anggota` role in this cooperative."""
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     member = _locked(member_id)
     _expect(member, MemberStatus.ACTIVE, MemberStatus.SUSPENDED)
     if not member.phone:
@@ -351,7 +351,7 @@ def _cell(value: Any) -> str:
 def import_members(rows: list[dict[str, str]], *, on: date | None = None, first_line: int = 2) -> int:
     """Add a register of existing members, all active and numbered in file order, or nothing:
     every row is checked (line numbers count the header as line 1) and every problem reported."""
-    _require_tenant()
+    require_tenant()
     if len(rows) > MAX_IMPORT_ROWS:
         raise ImportRejected(
             [ImportProblem(0, "file", str(_l("Paling banyak %(n)s baris per impor.", n=MAX_IMPORT_ROWS)))]
@@ -418,7 +418,7 @@ def format_number(n: int) -> str:
 
 def _next_numbers(count: int) -> list[str]:
     """The next `count` member numbers of the cooperative, reserved until the transaction ends."""
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     db.session.execute(
         select(func.pg_advisory_xact_lock(func.hashtextextended(f"members.number:{tenant_id}", 0)))
     )
@@ -430,7 +430,7 @@ def _next_numbers(count: int) -> list[str]:
 
 
 def _locked(member_id: int) -> Member:
-    _require_tenant()
+    require_tenant()
     member = db.session.scalar(select(Member).where(Member.id == member_id).with_for_update())
     if member is None:
         raise NotFound(_l("Anggota tidak ditemukan."))
@@ -474,17 +474,10 @@ def audit_actor() -> int | None:
     return None
 
 
-def _require_tenant() -> int:
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        raise TenantRequired("the member register needs a current cooperative")
-    return tenant_id
-
-
 def rat_statistics(year: int) -> list[tuple[Any, int]]:
     """The member figures of the annual members' meeting (RAT): joined and left in `year`, and the
     members at its end."""
-    _require_tenant()
+    require_tenant()
     start, end = date(year, 1, 1), date(year, 12, 31)
 
     def count(*where: Any) -> int:

@@ -30,7 +30,7 @@ from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
 from erp.membership import service as membership
 from erp.membership.models import Member, MemberStatus
 from erp.pos.models import PaymentMethod, Sale, SaleLine
-from tenants.context import TenantRequired, current_tenant_id
+from tenants.context import require_tenant
 
 CASH = "1-1100"
 BANK = "1-1110"
@@ -109,7 +109,7 @@ def _checkout(
     kasir_id: int | None,
     on: date,
 ) -> Sale:
-    _require_tenant()
+    require_tenant()
     if not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= 100:
         raise InvalidSale(_l("Kunci transaksi tidak sah; muat ulang halaman."))
     cart = _validate_lines(lines)
@@ -308,7 +308,7 @@ def _member_id(member_number: Any) -> int | None:
 
 
 def receipt(sale_id: int) -> Receipt:
-    _require_tenant()
+    require_tenant()
     sale = db.session.scalar(select(Sale).where(Sale.id == sale_id))
     if sale is None:
         raise NotFound(_l("Penjualan tidak ditemukan."))
@@ -326,7 +326,7 @@ def receipt(sale_id: int) -> Receipt:
 
 def sales_on(day: date) -> tuple[int, int]:
     """How many sales and their total on `day`."""
-    _require_tenant()
+    require_tenant()
     count, total = db.session.execute(
         select(func.count(), func.coalesce(func.sum(Sale.total), 0)).where(Sale.sold_on == day)
     ).one()
@@ -340,7 +340,7 @@ def member_purchases(year: int) -> dict[int, int]:
 
 def purchases_between(start: date, end: date) -> dict[int, int]:
     """Each member's purchases from `start` to `end` inclusive (rupiah)."""
-    _require_tenant()
+    require_tenant()
     rows = db.session.execute(
         select(Sale.member_id, func.sum(Sale.total))
         .where(Sale.member_id.is_not(None))
@@ -352,10 +352,3 @@ def purchases_between(start: date, end: date) -> dict[int, int]:
 
 # SHU jasa usaha: members' purchases at the gerai count as their transactions with the cooperative.
 shu.sources.register("jasa_usaha", purchases_between)
-
-
-def _require_tenant() -> int:
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        raise TenantRequired("the point of sale needs a current cooperative")
-    return tenant_id

@@ -44,7 +44,7 @@ from erp.savings.models import (
     TellerShift,
     WithdrawalRequest,
 )
-from tenants.context import TenantRequired, current_tenant_id
+from tenants.context import require_tenant
 
 CASH = "1-1100"
 INTEREST_EXPENSE = "6-2000"
@@ -130,7 +130,7 @@ class ShiftSummary:
 
 def install_products() -> int:
     """Give the current cooperative the chart of accounts and the four standard products it lacks."""
-    _require_tenant()
+    require_tenant()
     ledger.install_chart_of_accounts()
     have = set(db.session.scalars(select(SavingsProduct.code)))
     created = 0
@@ -156,7 +156,7 @@ def install_products() -> int:
 
 
 def products(active_only: bool = False) -> list[SavingsProduct]:
-    _require_tenant()
+    require_tenant()
     stmt = select(SavingsProduct).order_by(SavingsProduct.id)
     if active_only:
         stmt = stmt.where(SavingsProduct.active)
@@ -197,7 +197,7 @@ def update_product(product_id: int, data: dict[str, Any]) -> SavingsProduct:
 
 
 def get_product(product_id: int) -> SavingsProduct:
-    _require_tenant()
+    require_tenant()
     product = db.session.scalar(select(SavingsProduct).where(SavingsProduct.id == product_id))
     if product is None:
         raise NotFound(_l("Produk simpanan tidak ditemukan."))
@@ -246,7 +246,7 @@ def account_for(member_id: int, kind: ProductKind, *, on: date | None = None) ->
 
 
 def get_account(account_id: int) -> SavingsAccount:
-    _require_tenant()
+    require_tenant()
     account = db.session.scalar(
         select(SavingsAccount)
         .where(SavingsAccount.id == account_id)
@@ -258,7 +258,7 @@ def get_account(account_id: int) -> SavingsAccount:
 
 
 def member_accounts(member_id: int) -> list[tuple[SavingsAccount, SavingsProduct]]:
-    _require_tenant()
+    require_tenant()
     rows = db.session.execute(
         select(SavingsAccount, SavingsProduct)
         .join(
@@ -277,7 +277,7 @@ def member_accounts(member_id: int) -> list[tuple[SavingsAccount, SavingsProduct
 
 def movements(account_id: int, *, limit: int = 50, since: date | None = None) -> list[SavingsMovement]:
     """The newest movements of an account, newest first."""
-    _require_tenant()
+    require_tenant()
     stmt = (
         select(SavingsMovement)
         .where(SavingsMovement.account_id == account_id)
@@ -290,7 +290,7 @@ def movements(account_id: int, *, limit: int = 50, since: date | None = None) ->
 
 
 def member_movements(member_id: int, *, limit: int = 20) -> list[tuple[SavingsMovement, SavingsAccount]]:
-    _require_tenant()
+    require_tenant()
     rows = db.session.execute(
         select(SavingsMovement, SavingsAccount)
         .join(
@@ -308,7 +308,7 @@ def member_movements(member_id: int, *, limit: int = 20) -> list[tuple[SavingsMo
 
 
 def get_movement(movement_id: int) -> SavingsMovement:
-    _require_tenant()
+    require_tenant()
     found = db.session.scalar(select(SavingsMovement).where(SavingsMovement.id == movement_id))
     if found is None:
         raise NotFound(_l("Transaksi simpanan tidak ditemukan."))
@@ -317,7 +317,7 @@ def get_movement(movement_id: int) -> SavingsMovement:
 
 def statement(account_id: int, start: date, end: date) -> tuple[int, list[SavingsMovement]]:
     """The opening balance on `start` and the movements from `start` to `end`, oldest first."""
-    _require_tenant()
+    require_tenant()
     rows = list(
         db.session.scalars(
             select(SavingsMovement)
@@ -466,7 +466,7 @@ def request_withdrawal(account_id: int, amount: int, *, note: str | None = None)
 
 def decide_withdrawal(request_id: int, *, approve: bool) -> WithdrawalRequest:
     """The checker's half: approve or reject; the checker is never the maker."""
-    _require_tenant()
+    require_tenant()
     request = db.session.scalar(
         select(WithdrawalRequest).where(WithdrawalRequest.id == request_id).with_for_update()
     )
@@ -492,7 +492,7 @@ def decide_withdrawal(request_id: int, *, approve: bool) -> WithdrawalRequest:
 
 def pay_withdrawal(request_id: int, *, teller_id: int | None, on: date | None = None) -> SavingsMovement:
     """Pay out an approved request, once."""
-    _require_tenant()
+    require_tenant()
     request = db.session.scalar(
         select(WithdrawalRequest).where(WithdrawalRequest.id == request_id).with_for_update()
     )
@@ -519,7 +519,7 @@ def pay_withdrawal(request_id: int, *, teller_id: int | None, on: date | None = 
 
 
 def pending_withdrawals() -> list[WithdrawalRequest]:
-    _require_tenant()
+    require_tenant()
     return list(
         db.session.scalars(
             select(WithdrawalRequest)
@@ -560,7 +560,7 @@ def settle_on_exit(member_id: int, *, on: date, payee: str) -> int:
 
 
 def open_shift(teller_id: int, opening_cash: int) -> TellerShift:
-    _require_tenant()
+    require_tenant()
     if (
         not isinstance(opening_cash, int)
         or isinstance(opening_cash, bool)
@@ -582,7 +582,7 @@ def open_shift(teller_id: int, opening_cash: int) -> TellerShift:
 
 
 def current_shift(teller_id: int) -> TellerShift | None:
-    _require_tenant()
+    require_tenant()
     return db.session.scalar(
         select(TellerShift).where(TellerShift.teller_id == teller_id, TellerShift.closed_at.is_(None))
     )
@@ -603,7 +603,7 @@ def shift_summary(shift: TellerShift) -> ShiftSummary:
 
 def close_shift(teller_id: int, counted_cash: int) -> ShiftSummary:
     """Close the teller's drawer: expected cash against counted cash; a difference is recorded."""
-    _require_tenant()
+    require_tenant()
     if (
         not isinstance(counted_cash, int)
         or isinstance(counted_cash, bool)
@@ -639,7 +639,7 @@ def credit_monthly_interest(year: int, month: int) -> int:
     closing balance × yearly rate / 365, rounded half up), less the product's withholding tax; one
     journal entry for the cooperative. Running it again for the same month changes nothing.
     Returns the number of accounts credited."""
-    tenant_id = _require_tenant()
+    tenant_id = require_tenant()
     start = date(year, month, 1)
     end = date(year, month, calendar.monthrange(year, month)[1])
     if end >= date.today():
@@ -822,7 +822,7 @@ def credit_matured_deposits(on: date) -> int:
     yearly rate × the term in months / 12, rounded half up, less the withholding tax, in the
     account; from then on it may be withdrawn (paid out) at the desk. Once per maturity date.
     Returns the number of deposits credited."""
-    _require_tenant()
+    require_tenant()
     due = list(
         db.session.scalars(
             select(SavingsAccount.id)
@@ -889,7 +889,7 @@ def roll_over(account_id: int, *, on: date | None = None) -> SavingsAccount:
     """Renew a matured simpanan berjangka for another term from `on`: its jasa for the ended term
     is credited first (if the monthly job has not done it yet), then principal and jasa stay in
     for the new term. Audited. Before maturity, or for another product, it is refused."""
-    _require_tenant()
+    require_tenant()
     on = on or date.today()
     account, product = _lock(account_id)
     if product.kind != ProductKind.BERJANGKA.value or account.status != "open" or account.maturity_on is None:
@@ -917,13 +917,13 @@ def roll_over(account_id: int, *, on: date | None = None) -> SavingsAccount:
 
 def total_balance() -> int:
     """All members' savings in this cooperative, every product, as the accounts hold them now."""
-    _require_tenant()
+    require_tenant()
     return int(db.session.scalar(select(func.coalesce(func.sum(SavingsAccount.balance), 0))) or 0)
 
 
 def equity_balances(as_of: date) -> dict[int, int]:
     """Member id → simpanan pokok + wajib at the end of `as_of` (for SHU jasa modal)."""
-    _require_tenant()
+    require_tenant()
     rows = db.session.execute(
         select(SavingsAccount.member_id, func.sum(_signed()))
         .join(
@@ -953,7 +953,7 @@ def member_balances(member_id: int) -> dict[str, int]:
 def reconcile(as_of: date) -> list[ControlCheck]:
     """For each ledger account the products sit in: the sub-ledger total at `as_of` (sum of the
     movements of its accounts) and the ledger's balance. `ok` on every row proves them equal."""
-    _require_tenant()
+    require_tenant()
     sub: dict[str, int] = dict(
         db.session.execute(
             select(SavingsProduct.ledger_account_code, func.coalesce(func.sum(_signed()), 0))
@@ -984,7 +984,7 @@ def reconcile(as_of: date) -> list[ControlCheck]:
 
 def balances_match_movements() -> bool:
     """Each account's balance equals the sum of its movements (the sub-ledger is self-consistent)."""
-    _require_tenant()
+    require_tenant()
     mismatched = db.session.scalar(
         select(func.count()).select_from(
             select(SavingsAccount.id)
@@ -1005,7 +1005,7 @@ def balances_match_movements() -> bool:
 
 def wajib_arrears(as_of: date) -> list[Arrear]:
     """Active members behind on simpanan wajib at `as_of`: every month from joining is due."""
-    _require_tenant()
+    require_tenant()
     product = db.session.scalar(
         select(SavingsProduct).where(SavingsProduct.kind == ProductKind.WAJIB.value, SavingsProduct.active)
     )
@@ -1043,7 +1043,7 @@ def _signed() -> Any:
 
 
 def _lock(account_id: int) -> tuple[SavingsAccount, SavingsProduct]:
-    _require_tenant()
+    require_tenant()
     if not isinstance(account_id, int) or isinstance(account_id, bool):
         raise NotFound(_l("Rekening simpanan tidak ditemukan."))
     account = db.session.scalar(
@@ -1076,7 +1076,7 @@ class _Desk:
 def _lock_for_desk(account_id: int, key: str, teller_id: int | None) -> _Desk:
     """Lock the account (`FOR UPDATE`) and read, in the same statement, its product, its member's
     status and phone, an earlier movement under `key`, and the teller's open shift."""
-    _require_tenant()
+    require_tenant()
     if not isinstance(key, str) or not 0 < len(key) <= 100:
         raise InvalidAmount(_l("Kunci transaksi tidak sah; muat ulang formulir."))
     if not isinstance(account_id, int) or isinstance(account_id, bool):
@@ -1310,18 +1310,11 @@ def _actor() -> int | None:
     return membership.audit_actor()
 
 
-def _require_tenant() -> int:
-    tenant_id = current_tenant_id()
-    if tenant_id is None:
-        raise TenantRequired("savings need a current cooperative")
-    return tenant_id
-
-
 def pay_shu_into_savings(year: int, *, on: date) -> int:
     """Credit each member's posted SHU share of `year`, held in Utang SHU Anggota since the
     distribution, to their simpanan sukarela (opened if needed). Once per member and year (by
     idempotency key), so running it again pays nobody twice. Returns how many were credited now."""
-    _require_tenant()
+    require_tenant()
     credited = 0
     for share in shu.allocations(year):
         amount = share.jasa_modal + share.jasa_usaha
