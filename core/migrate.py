@@ -21,7 +21,7 @@ def alembic_config(owner_url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(owner_url: str, app_url: str, revision: str = "head") -> None:
+def upgrade(owner_url: str, app_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(owner_url), revision)
     grant_app_role(owner_url, make_url(app_url).username or "kopdes_app")
 

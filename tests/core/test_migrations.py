@@ -26,3 +26,12 @@ def test_the_app_role_owns_no_table_and_cannot_bypass_rls(owner_engine, config):
         ).one()
     assert owned == 0
     assert tuple(flags) == (False, False)
+
+
+def test_the_migration_history_is_one_line():
+    from alembic.script import ScriptDirectory
+
+    from core.migrate import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config(""))
+    assert len(scripts.get_heads()) == 1, "relink your migration's down_revision to the current head"
