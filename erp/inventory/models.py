@@ -17,10 +17,12 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,6 +40,13 @@ class MoveKind(enum.StrEnum):
     RECEIPT = "receipt"
     SALE = "sale"
     ADJUSTMENT = "adjustment"
+    KOPHUB = "kophub"
+
+
+class ReservationStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RELEASED = "released"
+    FULFILLED = "fulfilled"
 
 
 def _sql_list(values: type[enum.StrEnum]) -> str:
@@ -83,7 +92,8 @@ class Location(TenantScoped, Base):
 
 class StockBalance(TenantScoped, Base):
     """On hand of one product at one location and its value at cost (moving average: the unit cost
-    is `value / quantity`); changed only under `SELECT … FOR UPDATE`."""
+    is `value / quantity`), and how much of it Kophub orders hold (`reserved`, never more than on
+    hand); changed only under `SELECT … FOR UPDATE`."""
 
     __tablename__ = "inventory_balances"
     __table_args__ = (
@@ -91,6 +101,7 @@ class StockBalance(TenantScoped, Base):
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("value >= 0", name="value_not_negative"),
         CheckConstraint("quantity > 0 OR value = 0", name="no_value_without_stock"),
+        CheckConstraint("reserved >= 0 AND reserved <= quantity", name="reserved_within_quantity"),
         tenant_fk("product_id", "inventory_products"),
         tenant_fk("location_id", "inventory_locations"),
     )
@@ -100,6 +111,12 @@ class StockBalance(TenantScoped, Base):
     location_id: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(BigInteger, default=0)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+
+    @property
+    def available(self) -> int:
+        """What may still be sold or reserved: on hand less what Kophub orders hold."""
+        return self.quantity - self.reserved
 
 
 class StockMove(TenantScoped, Base):
@@ -133,3 +150,35 @@ class StockMove(TenantScoped, Base):
     idempotency_key: Mapped[str] = mapped_column(String(120))
     journal_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Reservation(TenantScoped, Base):
+    """Units of a balance held for a Kophub order until it is shipped (fulfilled, becoming a sale
+    move) or cancelled (released). Only an active reservation counts in the balance's `reserved`."""
+
+    __tablename__ = "inventory_reservations"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(f"status IN ({_sql_list(ReservationStatus)})", name="status_known"),
+        CheckConstraint("(status = 'fulfilled') = (move_id IS NOT NULL)", name="fulfilled_has_move"),
+        tenant_fk("product_id", "inventory_products"),
+        tenant_fk("location_id", "inventory_locations"),
+        tenant_fk("move_id", "inventory_moves"),
+        Index(
+            "ix_inventory_reservations_tenant_id_product_id_location_id",
+            "tenant_id",
+            "product_id",
+            "location_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    location_id: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), default=ReservationStatus.ACTIVE.value)
+    idempotency_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = utcnow_column()
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    move_id: Mapped[int | None] = mapped_column(BigInteger)

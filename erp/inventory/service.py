@@ -22,8 +22,17 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from core import audit
 from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
-from core.money import format_rupiah
-from erp.inventory.models import Location, LocationKind, MoveKind, Product, StockBalance, StockMove
+from core.money import InvariantViolation, format_rupiah
+from erp.inventory.models import (
+    Location,
+    LocationKind,
+    MoveKind,
+    Product,
+    Reservation,
+    ReservationStatus,
+    StockBalance,
+    StockMove,
+)
 from erp.ledger import service as ledger
 from erp.ledger.models import MAX_AMOUNT
 from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
@@ -40,6 +49,11 @@ INTERNAL_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,19}$")
 
 class InvalidInventory(DomainError):
     code = ErrorCode.INVALID_INPUT
+    status = 422
+
+
+class InvalidTransition(DomainError):
+    code = ErrorCode.INVALID_TRANSITION
     status = 422
 
 
@@ -262,10 +276,26 @@ def take(
     user_id: int | None,
     journal_entry_id: int | None = None,
 ) -> Taken:
-    """Take `quantity` out of a locked balance at moving-average cost and write its move. The
-    caller has checked the quantity is there."""
-    if quantity > balance.quantity:
-        raise OutOfStock(_l("Stok tidak cukup."))
+    """Take `quantity` out of a locked balance at moving-average cost and write its move. Units
+    held by Kophub reservations are not for sale: asking for more than is available is refused."""
+    if quantity > balance.available:
+        if balance.reserved:
+            raise OutOfStock(
+                _l(
+                    "Stok tidak cukup: tersedia %(available)s, diminta %(want)s "
+                    "(%(reserved)s sudah dipesan lewat Kophub).",
+                    available=balance.available,
+                    want=quantity,
+                    reserved=balance.reserved,
+                )
+            )
+        raise OutOfStock(
+            _l(
+                "Stok tidak cukup: tersedia %(available)s, diminta %(want)s.",
+                available=balance.available,
+                want=quantity,
+            )
+        )
     cost = cost_of(balance, quantity)
     balance.quantity -= quantity
     balance.value -= cost
@@ -286,6 +316,146 @@ def take(
         )
     )
     return Taken(balance.product_id, quantity, cost)
+
+
+def available(product_id: int, location_id: int) -> int:
+    """Units of a product at a location that may still be sold or reserved: on hand less active
+    reservations. A read without a lock: decide under `reserve` or `take`, not on this figure."""
+    require_tenant()
+    balance = db.session.scalar(
+        select(StockBalance).where(
+            StockBalance.product_id == product_id, StockBalance.location_id == location_id
+        )
+    )
+    return balance.available if balance is not None else 0
+
+
+def reserve(product_id: int, location_id: int, quantity: int, *, key: str) -> int:
+    """Hold `quantity` units for a Kophub order and return the reservation id. Locks the balance
+    (the same lock a gerai sale takes), so a reservation and a sale of the last units cannot both
+    succeed. Idempotent by `key`: the same key with the same payload returns the first id, with a
+    different payload it is refused. Joins the caller's transaction (no commit)."""
+    _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
+    _require_key(key)
+    if not isinstance(product_id, int) or not isinstance(location_id, int):
+        raise NotFound(_l("Barang tidak ditemukan."))
+    balance = lock_balances([product_id], location_id).get(product_id)
+    repeat = db.session.scalar(select(Reservation).where(Reservation.idempotency_key == key))
+    if repeat is not None:
+        if (repeat.product_id, repeat.location_id, repeat.quantity) != (product_id, location_id, quantity):
+            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+        return repeat.id
+    have = balance.available if balance is not None else 0
+    if balance is None or quantity > have:
+        get_product(product_id)  # an unknown product is "not found", not "out of stock"
+        raise OutOfStock(
+            _l(
+                "Stok tidak cukup untuk dipesan: tersedia %(available)s, diminta %(want)s.",
+                available=have,
+                want=quantity,
+            ),
+            fields={"quantity": [str(_l("Tersedia %(available)s.", available=have))]},
+        )
+    balance.reserved += quantity
+    reservation = Reservation(
+        product_id=product_id,
+        location_id=location_id,
+        quantity=quantity,
+        status=ReservationStatus.ACTIVE.value,
+        idempotency_key=key,
+    )
+    db.session.add(reservation)
+    db.session.flush()
+    return reservation.id
+
+
+def release(reservation: int | str) -> Reservation:
+    """Give back the units of an active reservation (order cancelled or unpaid in time), by id or
+    key. Releasing twice is harmless; a fulfilled reservation cannot be released. Joins the caller's
+    transaction (no commit)."""
+    held = _locked_reservation(reservation)
+    if held.status == ReservationStatus.RELEASED.value:
+        return held
+    if held.status == ReservationStatus.FULFILLED.value:
+        raise InvalidTransition(_l("Pesanan ini sudah dikirim; stoknya tidak dapat dilepas."))
+    balance = lock_balances([held.product_id], held.location_id)[held.product_id]
+    balance.reserved -= held.quantity
+    held.status = ReservationStatus.RELEASED.value
+    held.closed_at = func.now()
+    db.session.flush()
+    return held
+
+
+def fulfil(
+    reservation: int | str,
+    *,
+    on: date | None = None,
+    description: str | None = None,
+    user_id: int | None = None,
+) -> Taken:
+    """Ship an active reservation (by id or key): its units leave stock as a Kophub sale move at
+    moving-average cost, and that cost is posted (HPP Sembako against Persediaan). Returns the
+    quantity and cost; the caller posts the revenue. Fulfilling twice returns the first result; a
+    released reservation cannot be fulfilled. Joins the caller's transaction (no commit)."""
+    held = _locked_reservation(reservation)
+    if held.status == ReservationStatus.FULFILLED.value:
+        move = db.session.scalar(select(StockMove).where(StockMove.id == held.move_id))
+        if move is None:
+            raise InvariantViolation("fulfilled reservation without its move")
+        return Taken(held.product_id, held.quantity, -move.value)
+    if held.status == ReservationStatus.RELEASED.value:
+        raise InvalidTransition(_l("Pesanan ini sudah dibatalkan; stoknya sudah dilepas."))
+    day = on or date.today()
+    balance = lock_balances([held.product_id], held.location_id)[held.product_id]
+    balance.reserved -= held.quantity
+    cost = cost_of(balance, held.quantity)
+    entry_id = None
+    if cost:
+        entry_id = ledger.post(
+            NewEntry(
+                entry_date=day,
+                description=f"HPP penjualan Kophub {held.quantity} unit",
+                source_module=SOURCE,
+                source_id=held.id,
+                idempotency_key=f"inventory:kophub:{held.idempotency_key}",
+                lines=[debit(COST_OF_SALES, cost), credit(INVENTORY, cost)],
+            ),
+            posted_by=user_id,
+        ).id
+    move_key = f"kophub:{held.idempotency_key}"
+    taken = take(
+        balance,
+        held.quantity,
+        kind=MoveKind.KOPHUB,
+        on=day,
+        description=description or str(_l("Penjualan Kophub")),
+        idempotency_key=move_key,
+        user_id=user_id,
+        journal_entry_id=entry_id,
+    )
+    db.session.flush()
+    move = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == move_key))
+    if move is None:
+        raise InvariantViolation("fulfilled reservation without its move")
+    held.status = ReservationStatus.FULFILLED.value
+    held.move_id = move.id
+    held.closed_at = func.now()
+    db.session.flush()
+    return taken
+
+
+def _locked_reservation(reservation: int | str) -> Reservation:
+    stmt = select(Reservation).with_for_update().execution_options(populate_existing=True)
+    if isinstance(reservation, int) and not isinstance(reservation, bool):
+        stmt = stmt.where(Reservation.id == reservation)
+    elif isinstance(reservation, str) and 0 < len(reservation) <= 120:
+        stmt = stmt.where(Reservation.idempotency_key == reservation)
+    else:
+        raise NotFound(_l("Pesanan stok tidak ditemukan."))
+    held = db.session.scalar(stmt)
+    if held is None:
+        raise NotFound(_l("Pesanan stok tidak ditemukan."))
+    return held
 
 
 def receive(

@@ -1,5 +1,5 @@
 """The inventory seeder for the tenant isolation suite: a gerai, a product named with the marker,
-a goods receipt and an adjustment."""
+a goods receipt, an adjustment and a Kophub reservation."""
 
 from __future__ import annotations
 
@@ -26,3 +26,5 @@ def seed_inventory(coop: Cooperative, marker: str, user_id: int) -> None:
         idempotency_key=f"seed-adj-{marker}",
         user_id=user_id,
     )
+    service.reserve(product.id, gerai.id, 2, key=f"seed-order-{marker}")
+    db.session.commit()
