@@ -76,7 +76,7 @@ def statement_flowables(statement: Statement, coop_name: str, width: float) -> l
     story: list[Flowable] = [
         Paragraph(_escape(coop_name), st["coop"]),
         Paragraph(_escape(statement.title), st["title"]),
-        Paragraph(_escape(_("Periode: %(period)s · dalam rupiah", period=statement.period)), st["sub"]),
+        Paragraph(_escape(_period_text(statement)), st["sub"]),
         Spacer(1, 4 * mm),
     ]
     n = len(statement.columns)
@@ -116,7 +116,19 @@ def statement_flowables(statement: Statement, coop_name: str, width: float) -> l
     table = Table(data, colWidths=[label_width] + [value_width] * n, repeatRows=1)
     table.setStyle(TableStyle(style))
     story.append(table)
+    if statement.note:
+        story += [Spacer(1, 3 * mm), Paragraph(_escape(statement.note), st["note"])]
     return story
+
+
+def _period_text(statement: Statement) -> str:
+    """`Periode: 2024 · dalam rupiah`, and the business unit when the statement is cut to one."""
+    from erp.ledger.schemas import UNIT_LABELS
+
+    text = _("Periode: %(period)s · dalam rupiah", period=statement.period)
+    if statement.unit:
+        text += " · " + _("Unit usaha: %(unit)s", unit=UNIT_LABELS.get(statement.unit, statement.unit))
+    return text
 
 
 def _document(buffer: io.BytesIO, title: str, coop_name: str) -> SimpleDocTemplate:
@@ -225,7 +237,7 @@ def statement_xlsx(statement: Statement, coop_name: str) -> bytes:
     sheet["A1"].font = Font(bold=True, color="B3261E")
     sheet["A2"] = str(statement.title)
     sheet["A2"].font = Font(bold=True, size=14)
-    sheet["A3"] = _("Periode: %(period)s · dalam rupiah", period=statement.period)
+    sheet["A3"] = _period_text(statement)
     header_row = 5
     sheet.cell(header_row, 1, _("Pos"))
     for j, column in enumerate(statement.columns, start=2):
@@ -254,6 +266,10 @@ def statement_xlsx(statement: Statement, coop_name: str) -> bytes:
                 cell.border = Border(
                     top=Side(style="thin"), bottom=Side(style="double" if row.kind == "grand" else None)
                 )
+    if statement.note:
+        note = sheet.cell(header_row + len(statement.rows) + 2, 1, str(statement.note))
+        note.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[note.row].height = 60
     sheet.column_dimensions["A"].width = 52
     for j in range(2, len(statement.columns) + 2):
         sheet.column_dimensions[sheet.cell(1, j).column_letter].width = 20

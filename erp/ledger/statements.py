@@ -60,6 +60,7 @@ class Statement:
     columns: tuple[Any, ...]
     rows: list[Row] = field(default_factory=list)
     unit: str | None = None
+    note: Any = None
 
 
 @dataclass(frozen=True)
@@ -185,15 +186,66 @@ def _result(accounts: dict[int, _Account], nets: dict[int, int], unit: str | Non
     )
 
 
+def _in_unit(account: _Account, unit: str | None) -> bool:
+    return unit is None or account.business_unit == unit
+
+
+def shared_counterpart(unit: str, end: date, start: date | None = None, *, closing: bool = True) -> int:
+    """Debits less credits of the lines on accounts outside `unit` in the entries that also touch
+    the unit's accounts, dated up to `end` (from `start` if given; without the year-end closing
+    entries when `closing` is false): what the unit handed to (positive) or took from the shared
+    and other units' accounts. Read apart from the unit's own balances, so the statements' checks
+    compare two independent sums."""
+    unit_accounts = select(LedgerAccount.id).where(LedgerAccount.business_unit == unit)
+    dated = JournalLine.entry_date <= end if start is None else JournalLine.entry_date.between(start, end)
+    touching = select(JournalLine.entry_id).where(JournalLine.account_id.in_(unit_accounts), dated)
+    stmt = select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+        JournalLine.entry_id.in_(touching), JournalLine.account_id.not_in(unit_accounts), dated
+    )
+    if not closing:
+        closing_ids = select(JournalEntry.id).where(JournalEntry.source_module == service.YEAR_END_SOURCE)
+        stmt = stmt.where(JournalLine.entry_id.not_in(closing_ids))
+    return int(db.session.scalar(stmt) or 0)
+
+
+RK_LABEL = _l("Rekening antar unit (RK pusat)")
+
+
+def _unit_note(kind: Kind, unit: str) -> Any:
+    from erp.ledger.schemas import UNIT_LABELS
+
+    label = UNIT_LABELS.get(unit, unit)
+    if kind == Kind.ARUS_KAS:
+        return _l(
+            "Hanya akun yang ditandai unit %(unit)s. Kas dan bank bersama koperasi tidak dipecah per "
+            "unit: kas yang dihasilkan unit lalu diserahkan ke kas bersama (atau diterima darinya) "
+            "tampil sebagai Rekening antar unit (RK pusat).",
+            unit=label,
+        )
+    return _l(
+        "Hanya akun yang ditandai unit %(unit)s. Akun bersama tanpa unit (kas, bank, simpanan pokok "
+        "dan wajib, SHU tahun berjalan, dan lain-lain) tidak dipecah per unit; hubungan unit dengan "
+        "akun bersama tampil sebagai Rekening antar unit (RK pusat): positif berarti unit memakai "
+        "dana koperasi, dalam kurung berarti dana hasil unit tersimpan di akun bersama.",
+        unit=label,
+    )
+
+
 # --- laporan posisi keuangan ----------------------------------------------------------------------
 
 
-def balance_sheet(span: Span) -> Statement:
+def balance_sheet(span: Span, unit: BusinessUnit | None = None) -> Statement:
     """Assets, liabilities and equity at the end of the span and a year before. Contra accounts
     (PPAP, akumulasi penyusutan) show as negative assets; the result not yet closed into SHU tahun
-    berjalan shows as its own equity line."""
+    berjalan shows as its own equity line.
+
+    For one business unit: only the accounts tagged with it, the unit's result not yet closed, and
+    the rekening antar unit (RK pusat) — the unit's net claim on the shared accounts, read from the
+    other side of the unit's entries — so the unit's sheet balances on its own."""
     require_tenant()
-    accounts = _accounts()
+    all_accounts = _accounts()
+    unit_value = unit.value if unit else None
+    accounts = {i: a for i, a in all_accounts.items() if _in_unit(a, unit_value)}
     ends = (span.end, span.previous.end)
     nets = net_debits_at(ends)
 
@@ -237,25 +289,39 @@ def balance_sheet(span: Span) -> Statement:
 
     short, sl = group(_l("Kewajiban jangka pendek"), of_type(AccountType.LIABILITY, prefix="2-1"))
     long, ll = group(_l("Kewajiban jangka panjang"), of_type(AccountType.LIABILITY, not_prefix="2-1"))
-    equity_accounts = of_type(AccountType.EQUITY)
-    equity_rows, eq = group(_l("Ekuitas"), equity_accounts)
-    unclosed = tuple(_result(accounts, n) for n in nets)
+    equity_rows, eq = group(_l("Ekuitas"), of_type(AccountType.EQUITY))
+    extra: list[Row] = []
+    unclosed = tuple(_result(all_accounts, n, unit_value) for n in nets)
     if any(unclosed):
+        label = (
+            _l("SHU tahun berjalan (belum ditutup)") if unit_value is None else _l("SHU unit (belum ditutup)")
+        )
+        extra.append(Row(label, unclosed))
+    if unit_value is not None:
+        extra.append(Row(RK_LABEL, tuple(-shared_counterpart(unit_value, day) for day in ends)))
+    extra = [row for row in extra if any(row.values)]
+    if extra:
         if not equity_rows:
             equity_rows = [
                 Row(_l("Ekuitas"), (None, None), "section"),
                 Row(_l("Jumlah Ekuitas"), eq, "total"),
             ]
-        equity_rows.insert(-1, Row(_l("SHU tahun berjalan (belum ditutup)"), unclosed))
-        eq = (eq[0] + unclosed[0], eq[1] + unclosed[1])
+        for row in extra:
+            equity_rows.insert(-1, row)
+            eq = (eq[0] + int(row.values[0] or 0), eq[1] + int(row.values[1] or 0))
         equity_rows[-1] = Row(equity_rows[-1].label, eq, "total")
     total_le = (sl[0] + ll[0] + eq[0], sl[1] + ll[1] + eq[1])
     rows += [Row(_l("KEWAJIBAN DAN EKUITAS"), (None, None), "section"), *short, *long, *equity_rows]
     rows.append(Row(_l("JUMLAH KEWAJIBAN DAN EKUITAS"), total_le, "grand"))
     if total_assets != total_le:
-        raise InvariantViolation(f"balance sheet does not balance: {total_assets} vs {total_le}")
+        raise InvariantViolation(
+            f"balance sheet of {unit_value} does not balance: {total_assets} vs {total_le}"
+        )
     labels = tuple(_l("Per %(date)s", date=format_date(day, "d MMM y")) for day in ends)
-    return Statement(Kind.POSISI_KEUANGAN, TITLES[Kind.POSISI_KEUANGAN], labels[0], labels, rows)
+    note = _unit_note(Kind.POSISI_KEUANGAN, unit_value) if unit_value else None
+    return Statement(
+        Kind.POSISI_KEUANGAN, TITLES[Kind.POSISI_KEUANGAN], labels[0], labels, rows, unit_value, note
+    )
 
 
 # --- laporan hasil usaha --------------------------------------------------------------------------
@@ -332,13 +398,16 @@ def unit_results(span: Span) -> list[tuple[str | None, int, int, int]]:
 # --- perubahan ekuitas ----------------------------------------------------------------------------
 
 
-def equity_changes(span: Span) -> Statement:
+def equity_changes(span: Span, unit: BusinessUnit | None = None) -> Statement:
     """Each equity account from its opening to its closing balance, additions and reductions
     apart, for the span and for the same span a year before; the result not yet closed is its own
-    line, so the closing column equals the balance sheet's equity."""
+    line, so the closing column equals the balance sheet's equity. For one business unit: its own
+    equity accounts, its result not yet closed and its rekening antar unit (RK pusat), which end at
+    the unit's net assets (its assets less its liabilities)."""
     require_tenant()
     accounts = _accounts()
-    equity = [a for a in accounts.values() if a.type == AccountType.EQUITY]
+    unit_value = unit.value if unit else None
+    equity = [a for a in accounts.values() if a.type == AccountType.EQUITY and _in_unit(a, unit_value)]
     rows: list[Row] = []
     for s in (span, span.previous):
         opening = net_debits(s.start - timedelta(days=1))
@@ -360,41 +429,78 @@ def equity_changes(span: Span) -> Statement:
                 rows.append(Row(a.name, (start, added, reduced, end), code=a.code))
             for i, v in enumerate((start, added, reduced, end)):
                 totals[i] += v
-        unclosed_start, unclosed_end = _result(accounts, opening), _result(accounts, closing)
-        if unclosed_start or unclosed_end:
-            change = unclosed_end - unclosed_start
-            values = (unclosed_start, max(change, 0), max(-change, 0), unclosed_end)
-            rows.append(Row(_l("SHU tahun berjalan (belum ditutup)"), values))
-            for i, v in enumerate(values):
-                totals[i] += v
+        balances = [
+            (
+                _l("SHU tahun berjalan (belum ditutup)")
+                if unit_value is None
+                else _l("SHU unit (belum ditutup)"),
+                _result(accounts, opening, unit_value),
+                _result(accounts, closing, unit_value),
+            )
+        ]
+        if unit_value is not None:
+            balances.append(
+                (
+                    RK_LABEL,
+                    -shared_counterpart(unit_value, s.start - timedelta(days=1)),
+                    -shared_counterpart(unit_value, s.end),
+                )
+            )
+        for label, at_start, at_end in balances:
+            if at_start or at_end:
+                change = at_end - at_start
+                values = (at_start, max(change, 0), max(-change, 0), at_end)
+                rows.append(Row(label, values))
+                for i, v in enumerate(values):
+                    totals[i] += v
+        net_assets = sum(
+            closing.get(a.id, 0)
+            for a in accounts.values()
+            if a.type in (AccountType.ASSET, AccountType.LIABILITY) and _in_unit(a, unit_value)
+        )
+        if totals[3] != net_assets:
+            raise InvariantViolation(
+                f"equity of {unit_value} at {s.end} is {totals[3]}, net assets {net_assets}"
+            )
         rows.append(Row(_l("Jumlah ekuitas"), tuple(totals), "grand"))
     columns = (_l("Saldo awal"), _l("Penambahan"), _l("Pengurangan"), _l("Saldo akhir"))
-    return Statement(Kind.PERUBAHAN_EKUITAS, TITLES[Kind.PERUBAHAN_EKUITAS], span.label(), columns, rows)
+    note = _unit_note(Kind.PERUBAHAN_EKUITAS, unit_value) if unit_value else None
+    return Statement(
+        Kind.PERUBAHAN_EKUITAS, TITLES[Kind.PERUBAHAN_EKUITAS], span.label(), columns, rows, unit_value, note
+    )
 
 
 # --- arus kas (metode tidak langsung) -------------------------------------------------------------
 
 
-def cash_flow(span: Span) -> Statement:
+def cash_flow(span: Span, unit: BusinessUnit | None = None) -> Statement:
     """Cash flow by the indirect method: the period's SHU, adjusted for non-cash items and changes
     in working capital (operating), changes in non-current assets (investing), in long-term debt and
-    equity (financing). Their sum is the change in cash and bank."""
+    equity (financing). Their sum is the change in cash and bank.
+
+    For one business unit: the same over the accounts tagged with it, its cash being only the cash
+    accounts tagged with it (often none); the cash it handed to or took from the shared accounts is
+    a financing line, the rekening antar unit (RK pusat), read from the other side of its entries."""
     require_tenant()
     accounts = _accounts()
-    cash_ids = {a.id for a in service.cash_accounts()}
+    unit_value = unit.value if unit else None
+    cash_ids = {a.id for a in service.cash_accounts() if _in_unit(accounts[a.id], unit_value)}
     spans = (span, span.previous)
     columns_rows: list[dict[str, Any]] = []
     for s in spans:
         opening = net_debits(s.start - timedelta(days=1))
         closing = net_debits(s.end)
-        result = _result(accounts, _activity(s))
+        result = _result(accounts, _activity(s), unit_value)
         delta = {i: closing.get(i, 0) - opening.get(i, 0) for i in set(opening) | set(closing)}
+        if unit_value is not None:  # the closing entry moves a unit's result out to the shared SHU
+            for account_id, moved in _closing_nets(s).items():
+                delta[account_id] = delta.get(account_id, 0) - moved
         cash_effect = {i: -d for i, d in delta.items()}  # a debit increase of a non-cash account uses cash
         items: dict[str, dict[int, int]] = {"adjust": {}, "working": {}, "investing": {}, "financing": {}}
         shu_movements = 0
         for account_id, effect in cash_effect.items():
             a = accounts[account_id]
-            if account_id in cash_ids or not effect:
+            if account_id in cash_ids or not effect or not _in_unit(a, unit_value):
                 continue
             if a.type in (AccountType.INCOME, AccountType.EXPENSE) or a.code == service.SHU_BERJALAN:
                 shu_movements += effect
@@ -420,6 +526,10 @@ def cash_flow(span: Span) -> Statement:
                 "distributed": distributed,
                 "cash_start": cash_start,
                 "cash_end": cash_end,
+                # cash the unit took from (handed to, negative) the shared accounts
+                "transfers": -shared_counterpart(unit_value, s.end, s.start, closing=False)
+                if unit_value is not None
+                else 0,
             }
         )
     rows: list[Row] = []
@@ -454,8 +564,11 @@ def cash_flow(span: Span) -> Statement:
     investing = section(_l("Arus kas dari aktivitas investasi"), ["investing"], [])
     rows.append(Row(_l("Kas bersih dari aktivitas investasi"), investing, "total"))
     distributions = (columns_rows[0]["distributed"], columns_rows[1]["distributed"])
+    transfers = (columns_rows[0]["transfers"], columns_rows[1]["transfers"])
     financing = section(
-        _l("Arus kas dari aktivitas pendanaan"), ["financing"], [(_l("Pembagian SHU"), distributions)]
+        _l("Arus kas dari aktivitas pendanaan"),
+        ["financing"],
+        [(_l("Pembagian SHU"), distributions), (RK_LABEL, transfers)],
     )
     rows.append(Row(_l("Kas bersih dari aktivitas pendanaan"), financing, "total"))
     net = tuple(operating[i] + investing[i] + financing[i] for i in range(2))
@@ -466,16 +579,20 @@ def cash_flow(span: Span) -> Statement:
     rows.append(Row(_l("KAS DAN BANK AKHIR PERIODE"), ends, "grand"))
     for i in range(2):
         if starts[i] + net[i] != ends[i]:
-            raise InvariantViolation(f"cash flow does not reconcile: {starts[i]} + {net[i]} != {ends[i]}")
+            raise InvariantViolation(
+                f"cash flow of {unit_value} does not reconcile: {starts[i]} + {net[i]} != {ends[i]}"
+            )
     labels = tuple(s.label() for s in spans)
-    return Statement(Kind.ARUS_KAS, TITLES[Kind.ARUS_KAS], span.label(), labels, rows)
+    note = _unit_note(Kind.ARUS_KAS, unit_value) if unit_value else None
+    return Statement(Kind.ARUS_KAS, TITLES[Kind.ARUS_KAS], span.label(), labels, rows, unit_value, note)
 
 
 def build(kind: Kind, span: Span, unit: BusinessUnit | None = None) -> Statement:
+    """Statement `kind` over `span`, consolidated or for one business unit."""
     if kind == Kind.POSISI_KEUANGAN:
-        return balance_sheet(span)
+        return balance_sheet(span, unit)
     if kind == Kind.HASIL_USAHA:
         return income_statement(span, unit)
     if kind == Kind.PERUBAHAN_EKUITAS:
-        return equity_changes(span)
-    return cash_flow(span)
+        return equity_changes(span, unit)
+    return cash_flow(span, unit)

@@ -399,7 +399,8 @@ def report(jenis: str) -> Any:
         abort(404)
     args, span = _report_args()
     statement = statements.build(kind, span, args["unit"])
-    name = f"{kind.value}-{g.cooperative.slug}-{args['tahun']}-{args['bulan']:02d}"
+    unit = f"-{args['unit'].value}" if args["unit"] else ""
+    name = f"{kind.value}{unit}-{g.cooperative.slug}-{args['tahun']}-{args['bulan']:02d}"
     if args["format"] == "pdf":
         return _download(reports.statement_pdf(statement, g.cooperative.name), PDF, f"{name}.pdf")
     if args["format"] == "xlsx":

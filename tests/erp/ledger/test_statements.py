@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from core.db import db
 from erp.ledger import reports, service, statements
-from erp.ledger.models import BusinessUnit
+from erp.ledger.models import AccountType, BusinessUnit
 from erp.ledger.service import credit, debit
 from erp.ledger.statements import Span
 from tests.erp.ledger.conftest import entry
@@ -154,3 +154,121 @@ def test_every_statement_renders_as_pdf_and_xlsx_with_the_same_figures(books, ki
     grand = [r for r in statement.rows if r.kind == "grand"][-1]
     found = [row for row in sheet.iter_rows(values_only=True) if row[0] == str(grand.label)]
     assert found and tuple(found[-1][1:]) == tuple(grand.values)
+
+
+# --- per business unit ----------------------------------------------------------------------------
+# In the 2024 books the sembako unit owns Persediaan Sembako (1-1500), Penjualan Sembako (4-2100)
+# and its HPP (5-1100); Kas, Bank, Utang Usaha and the equity are shared (no unit). By hand:
+#   stok  Dr persediaan 3.500.000 / Cr kas 500.000 + utang usaha 3.000.000 → unit took 3.500.000
+#   jual  Dr kas 5.000.000 / Cr penjualan 5.000.000                        → unit gave 5.000.000
+#   hpp   Dr HPP 3.000.000 / Cr persediaan 3.000.000                       → within the unit
+# Persediaan 500.000; SHU unit 2.000.000; RK pusat = 3.500.000 − 5.000.000 = (1.500.000), so the
+# unit's sheet balances: 500.000 = 2.000.000 − 1.500.000.
+RK = "Rekening antar unit (RK pusat)"
+
+
+def _labels(statement) -> list[str]:
+    return [str(r.label) for r in statement.rows]
+
+
+def test_the_balance_sheet_of_a_unit_shows_its_own_accounts_and_its_claim_on_the_shared_ones(books):
+    _year_2024()
+    sembako = statements.balance_sheet(Span.of(2024), BusinessUnit.SEMBAKO)
+    assert _values(sembako, "Persediaan Sembako") == (500_000, 0)
+    assert _values(sembako, "JUMLAH ASET") == (500_000, 0)
+    assert _values(sembako, "SHU unit (belum ditutup)") == (2_000_000, 0)
+    assert _values(sembako, RK) == (-1_500_000, 0)
+    assert _values(sembako, "JUMLAH KEWAJIBAN DAN EKUITAS") == (500_000, 0)
+    assert not {"Kas", "Bank", "Utang Usaha", "Simpanan Pokok"} & set(_labels(sembako))
+    assert sembako.unit == "sembako" and "RK pusat" in str(sembako.note)
+    # Simpan pinjam lent 1.000.000 of the shared cash and earned 150.000 of jasa into it.
+    sp = statements.balance_sheet(Span.of(2024), BusinessUnit.SIMPAN_PINJAM)
+    assert _values(sp, "Pinjaman Anggota") == (1_000_000, 0)
+    assert _values(sp, "SHU unit (belum ditutup)") == (150_000, 0)
+    assert _values(sp, RK) == (850_000, 0)
+    # A unit with no balance-sheet account of its own: its costs were paid from the shared cash.
+    umum = statements.balance_sheet(Span.of(2024), BusinessUnit.UMUM)
+    assert _values(umum, "JUMLAH ASET") == (0, 0)
+    assert _values(umum, "SHU unit (belum ditutup)") == (-1_100_000, 0)
+    assert _values(umum, RK) == (1_100_000, 0)
+    assert statements.balance_sheet(Span.of(2024)).note is None  # consolidated: no note
+
+
+def test_after_the_year_end_close_a_units_result_has_moved_to_the_shared_shu(books):
+    _year_2024()
+    service.close_year(2024)
+    db.session.commit()
+    sembako = statements.balance_sheet(Span.of(2024), BusinessUnit.SEMBAKO)
+    assert "SHU unit (belum ditutup)" not in _labels(sembako)
+    # The closing entry took the unit's 2.000.000 to SHU Tahun Berjalan: stock is now financed
+    # by the cooperative.
+    assert _values(sembako, RK) == (500_000, 0)
+    assert _values(sembako, "JUMLAH KEWAJIBAN DAN EKUITAS") == (500_000, 0)
+    changes = statements.equity_changes(Span.of(2024), BusinessUnit.SEMBAKO)
+    assert _values(changes, "Jumlah ekuitas")[3] == 500_000
+    assert _values(changes, RK) == (0, 500_000, 0, 500_000)
+
+
+def test_equity_changes_of_a_unit_end_at_its_net_assets(books):
+    _year_2024()
+    changes = statements.equity_changes(Span.of(2024), BusinessUnit.SEMBAKO)
+    assert _values(changes, "SHU unit (belum ditutup)") == (0, 2_000_000, 0, 2_000_000)
+    assert _values(changes, RK) == (0, 0, 1_500_000, -1_500_000)
+    assert _values(changes, "Jumlah ekuitas")[3] == 500_000
+    assert "Simpanan Wajib" not in _labels(changes)
+
+
+def test_the_cash_flow_of_a_unit_hands_its_cash_to_the_shared_accounts(books):
+    _year_2024()
+    service.close_year(2024)  # the closing entry is not a flow of cash
+    db.session.commit()
+    flow = statements.cash_flow(Span.of(2024), BusinessUnit.SEMBAKO)
+    assert _values(flow, "SHU periode berjalan") == (2_000_000, 0)
+    assert _values(flow, "Perubahan Persediaan Sembako") == (-500_000, 0)
+    assert _values(flow, "Kas bersih dari aktivitas operasi") == (1_500_000, 0)
+    assert _values(flow, RK) == (-1_500_000, 0)
+    assert _values(flow, "KAS DAN BANK AKHIR PERIODE") == (0, 0)
+
+
+def test_a_unit_with_its_own_cash_account_reconciles_it(books):
+    _year_2024()
+    service.add_account("1-1101", "Kas Gerai Sembako", AccountType.ASSET, business_unit=BusinessUnit.SEMBAKO)
+    post = service.post
+    post(entry("gerai1", debit("1-1101", 200_000), credit("4-2100", 200_000), on=date(2025, 2, 1)))
+    post(entry("gerai2", debit("5-1100", 120_000), credit("1-1500", 120_000), on=date(2025, 2, 1)))
+    post(entry("setor", debit(KAS, 150_000), credit("1-1101", 150_000), on=date(2025, 2, 2)))
+    db.session.commit()
+    span = Span.of(2025, 3)
+    flow = statements.cash_flow(span, BusinessUnit.SEMBAKO)
+    # SHU 80.000 + persediaan down 120.000 = 200.000 from operations; 150.000 handed over.
+    assert _values(flow, "Kas bersih dari aktivitas operasi")[0] == 200_000
+    assert _values(flow, RK)[0] == -150_000
+    assert _values(flow, "KAS DAN BANK AKHIR PERIODE")[0] == 50_000
+    sheet = statements.balance_sheet(span, BusinessUnit.SEMBAKO)
+    assert _values(sheet, "Kas Gerai Sembako") == (50_000, 0)
+    assert _values(sheet, "JUMLAH ASET") == (
+        50_000 + 380_000,
+        3_500_000,
+    )  # a year before: before the June HPP
+    # Consolidated, the cash book sees both cash accounts and the statement still reconciles.
+    assert _values(statements.cash_flow(span), "KAS DAN BANK AKHIR PERIODE")[0] == 4_350_000 + 200_000
+
+
+@pytest.mark.parametrize("kind", list(statements.Kind))
+def test_every_statement_of_a_unit_renders_as_pdf_and_xlsx_with_its_note(books, kind):
+    _year_2024()
+    statement = statements.build(kind, Span.of(2024), BusinessUnit.SEMBAKO)
+    assert statement.unit == "sembako"
+    pdf = reports.statement_pdf(statement, "Koperasi Uji")
+    assert pdf.startswith(b"%PDF")
+    cells = [
+        c
+        for row in load_workbook(
+            io.BytesIO(reports.statement_xlsx(statement, "Koperasi Uji"))
+        ).active.iter_rows(values_only=True)
+        for c in row
+        if c
+    ]
+    assert any("Sembako" in str(c) for c in cells)
+    if statement.note:
+        assert str(statement.note) in cells

@@ -218,6 +218,13 @@ def test_statements_open_as_pages_pdf_and_xlsx_and_bad_queries_are_refused(coop,
         xlsx = client.get(f"{base}/{kind}?tahun=2025&format=xlsx")
         assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     assert client.get(f"{base}/hasil-usaha?tahun=2025&unit=apotek").status_code == 200
+    for kind in ("posisi-keuangan", "perubahan-ekuitas", "arus-kas"):
+        page = client.get(f"{base}/{kind}?tahun=2025&unit=sembako").get_data(as_text=True)
+        assert "Unit usaha:" in page and "RK pusat" in page
+        pdf = client.get(f"{base}/{kind}?tahun=2025&unit=sembako&format=pdf")
+        assert pdf.data.startswith(b"%PDF") and "sembako" in pdf.headers["Content-Disposition"]
+    chooser = client.get(f"{base}?tahun=2025&unit=simpan_pinjam").get_data(as_text=True)
+    assert "unit=simpan_pinjam" in chooser
     bad = client.get(f"{base}/hasil-usaha?tahun=20x5&unit=bengkel&format=doc")
     assert bad.status_code == 422
     assert client.get(f"{base}/laba-rugi").status_code == 404
