@@ -27,6 +27,7 @@ from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
 from core.money import InvariantViolation, format_rupiah, to_rupiah
 from erp.ledger import service as ledger
+from erp.ledger import shu
 from erp.ledger.service import NewEntry, credit, debit
 from erp.loans.models import Installment, Loan, LoanProduct, LoanStatus, Repayment
 from erp.loans.schedule import Frequency, Method, build_schedule
@@ -640,3 +641,23 @@ def _loan_audit(loan: Loan) -> dict[str, Any]:
         "second_approved_by": loan.second_approved_by,
         "refusal_reason": loan.refusal_reason,
     }
+
+
+# --- SHU jasa usaha ------------------------------------------------------------------------------
+
+
+def interest_paid_between(start: date, end: date) -> dict[int, int]:
+    """Jasa pinjaman (interest) each member paid on their loans from `start` to `end`, both
+    inclusive, by the day it was paid: their transactions with the simpan pinjam unit, which weigh
+    their SHU jasa usaha beside their gerai purchases. Denda and pokok are not counted."""
+    require_tenant()
+    rows = db.session.execute(
+        select(Loan.member_id, func.sum(Repayment.bunga))
+        .join(Loan, Loan.id == Repayment.loan_id)
+        .where(Repayment.paid_on.between(start, end), Repayment.bunga > 0)
+        .group_by(Loan.member_id)
+    )
+    return {member_id: int(paid) for member_id, paid in rows}
+
+
+shu.sources.register("jasa_usaha", interest_paid_between)

@@ -314,3 +314,48 @@ def test_members_shares_are_credited_to_their_voluntary_savings_once(desk):
     assert [b.get("sukarela") for b in sukarela] == [1_723_585, 2_709_637, 505_050]
     assert service.account_balance("2-1330", paid_on) == 0, "the members' SHU payable is cleared"
     assert all(check.ok for check in savings.reconcile(paid_on))
+
+
+def test_jasa_usaha_adds_a_members_gerai_purchases_and_the_loan_interest_they_paid(app):
+    """A member who bought at the gerai and paid jasa on a loan has both counted; one who only
+    bought has their purchases; pokok and denda paid are not transactions for SHU."""
+    from erp.loans import service as loans
+    from erp.pos import service as pos
+    from erp.pos.service import CartLine
+    from tenants.context import tenant
+    from tests.conftest import make_cooperative
+    from tests.erp.inventory.conftest import key, set_up_shop
+    from tests.erp.loans.conftest import set_up_office
+
+    coop = make_cooperative()
+    shop = set_up_shop(coop)
+    office = set_up_office(coop)
+    with tenant(coop.id):
+        # Rp 10.000.000 over 12 months, efektif 1,5 % (DOMAIN.md §10): jasa 150.000 then 137.500.
+        loan = office.disbursed(10_000_000, 12)
+        first = office.repay(loan, 150_000, on=date(2026, 2, 10))  # all jasa of the first month
+        second = office.repay(loan, 983_333, on=date(2026, 2, 20))  # its pokok, then month two
+        assert (first.bunga, first.pokok) == (150_000, 0)
+        assert (second.bunga, second.pokok) == (137_500, 833_333 + 12_500)
+        borrower = db.session.get(type(loan), loan.id).member_id
+        shopper = make_member()
+        from erp.membership.models import Member
+
+        number = db.session.get(Member, borrower).member_number
+        rice = shop.product(price=13_000)
+        shop.receive(rice, 10, 100_000)
+        for member_number, quantity in ((number, 3), (shopper.member_number, 1)):
+            pos.checkout(
+                [CartLine(rice.id, quantity)],
+                location_id=shop.gerai.id,
+                idempotency_key=key(),
+                payment_method="tunai",
+                member_number=member_number,
+            )
+        db.session.commit()
+        today = date.today()
+        year = (date(2026, 1, 1), max(today, date(2026, 12, 31)))
+        assert loans.interest_paid_between(*year) == {borrower: 287_500}
+        assert loans.interest_paid_between(date(2026, 2, 11), date(2026, 2, 28)) == {borrower: 137_500}
+        assert loans.interest_paid_between(date(2025, 1, 1), date(2025, 12, 31)) == {}
+        assert shu.sources.sum("jasa_usaha", *year) == {borrower: 287_500 + 39_000, shopper.id: 13_000}
