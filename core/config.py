@@ -18,6 +18,7 @@ class Config:
     redis_url: str
     secret_key: str
     elasticsearch_url: str | None = None
+    search_backend: str = "postgres"  # Kophub search: "postgres" or "elasticsearch"
     stripe_secret_key: str | None = None
     embedded: bool = False
     testing: bool = False
@@ -35,6 +36,7 @@ class Config:
                 redis_url=env.get("KOPDES_REDIS_URL", "redis://localhost:6379/0"),
                 secret_key=_required_secret(env),
                 elasticsearch_url=env.get("KOPDES_ELASTICSEARCH_URL"),
+                search_backend=env.get("KOPDES_SEARCH_BACKEND", "postgres"),
                 stripe_secret_key=env.get("KOPDES_STRIPE_SECRET_KEY"),
                 testing=testing,
                 secure_cookies=env.get("KOPDES_INSECURE_COOKIES") != "1",
@@ -48,6 +50,7 @@ class Config:
             redis_url=env.get("KOPDES_REDIS_URL", urls.redis_url),
             secret_key=env.get("KOPDES_SECRET_KEY") or _embedded_secret(),
             elasticsearch_url=env.get("KOPDES_ELASTICSEARCH_URL"),
+            search_backend=env.get("KOPDES_SEARCH_BACKEND", "postgres"),
             stripe_secret_key=env.get("KOPDES_STRIPE_SECRET_KEY"),
             embedded=True,
             testing=testing,

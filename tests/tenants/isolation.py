@@ -27,6 +27,7 @@ from tests.erp.loans.isolation import seed_loans
 from tests.erp.membership.isolation import seed_membership
 from tests.erp.pos.isolation import seed_pos
 from tests.erp.savings.isolation import seed_savings
+from tests.marketplace.listings.isolation import seed_listings
 
 Seeder = Callable[[Cooperative, str, int], None]
 
@@ -73,4 +74,5 @@ SEEDERS: list[Seeder] = [
     seed_inventory,
     seed_pos,
     seed_loans,
+    seed_listings,
 ]

@@ -1,0 +1,1 @@
+"""Kophub listings: what a cooperative offers from its stock, and the public read of a listing."""
