@@ -75,6 +75,26 @@ class Product(TenantScoped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
+class ProductUnit(TenantScoped, Base):
+    """A bigger unit a product is bought or sold in (karung 50 kg, dus of 40 pcs): `factor` whole
+    base units each, so every quantity stored stays an integer in the product's base unit. It may
+    carry its own barcode (the dus's EAN-13)."""
+
+    __tablename__ = "inventory_product_units"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "product_id", "name"),
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint("factor > 1", name="factor_above_one"),
+        tenant_fk("product_id", "inventory_products"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(20))
+    factor: Mapped[int] = mapped_column(BigInteger)
+    code: Mapped[str | None] = mapped_column(String(20))
+
+
 class Location(TenantScoped, Base):
     """Where stock sits: the shop (gerai) or a store room (gudang)."""
 

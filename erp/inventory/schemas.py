@@ -31,7 +31,19 @@ class ReceiptSchema(FormSchema):
     )
     total_cost = Rupiah(required=True, validate=_POSITIVE)
     on_credit = fields.Boolean(load_default=False)
+    unit = Trimmed(load_default=None, validate=validate.Length(max=20))
     idempotency_key = fields.String(required=True, validate=_KEY)
+
+
+class UnitSchema(FormSchema):
+    name = Trimmed(required=True, validate=validate.Length(max=20, error=_l("Paling banyak 20 karakter.")))
+    factor = fields.Integer(
+        required=True,
+        validate=validate.Range(min=2, max=1_000_000, error=_l("Isi satuan harus 2 sampai 1.000.000.")),
+    )
+    code = Trimmed(
+        load_default=None, validate=validate.Length(max=20, error=_l("Paling banyak 20 karakter."))
+    )
 
 
 class ProductOutSchema(Schema):

@@ -28,6 +28,7 @@ from erp.inventory.models import (
     LocationKind,
     MoveKind,
     Product,
+    ProductUnit,
     Reservation,
     ReservationStatus,
     StockBalance,
@@ -141,7 +142,7 @@ def add_product(
             raise InvalidInventory(
                 _l("Data barang belum lengkap."), fields={field: [str(_l("Wajib diisi."))]}
             )
-    if db.session.scalar(select(Product.id).where(Product.code == normalised)) is not None:
+    if lookup_code(normalised) is not None:
         raise InvalidInventory(
             _l("Kode %(code)s sudah dipakai barang lain.", code=normalised),
             fields={"code": [str(_l("Sudah dipakai."))]},
@@ -228,6 +229,105 @@ def get_product(product_id: int) -> Product:
     if product is None:
         raise NotFound(_l("Barang tidak ditemukan."))
     return product
+
+
+def add_unit(product_id: int, name: str, factor: int, code: str | None = None) -> ProductUnit:
+    """A bigger unit of a product worth `factor` base units (karung 50 kg of a product kept in kg:
+    factor 50), with an optional barcode of its own, unique among products and units."""
+    product = get_product(product_id)
+    label = name.strip() if isinstance(name, str) else ""
+    if not label or len(label) > 20:
+        raise InvalidInventory(_l("Nama satuan wajib diisi."), fields={"name": [str(_l("Wajib diisi."))]})
+    if label.lower() == product.unit.lower():
+        raise InvalidInventory(
+            _l("%(unit)s sudah satuan dasar barang ini.", unit=label),
+            fields={"name": [str(_l("Sudah satuan dasar."))]},
+        )
+    if not isinstance(factor, int) or isinstance(factor, bool) or not 1 < factor <= MAX_QUANTITY:
+        raise InvalidInventory(
+            _l("Isi satuan harus bilangan bulat lebih dari 1 (dalam %(unit)s).", unit=product.unit),
+            fields={"factor": [str(_l("Lebih dari 1."))]},
+        )
+    normalised = normalise_code(code) if code is not None and str(code).strip() else None
+    if normalised is not None and lookup_code(normalised) is not None:
+        raise InvalidInventory(
+            _l("Kode %(code)s sudah dipakai barang lain.", code=normalised),
+            fields={"code": [str(_l("Sudah dipakai."))]},
+        )
+    if db.session.scalar(
+        select(ProductUnit.id).where(
+            ProductUnit.product_id == product.id, func.lower(ProductUnit.name) == label.lower()
+        )
+    ):
+        raise InvalidInventory(
+            _l("Satuan %(unit)s sudah ada untuk barang ini.", unit=label),
+            fields={"name": [str(_l("Sudah ada."))]},
+        )
+    unit = ProductUnit(product_id=product.id, name=label, factor=factor, code=normalised)
+    db.session.add(unit)
+    db.session.flush()
+    audit.record(
+        "inventory.unit_added", "inventory_product", product.id, after={"unit": label, "factor": factor}
+    )
+    db.session.commit()
+    return unit
+
+
+def units_of(product_id: int) -> list[ProductUnit]:
+    require_tenant()
+    return list(
+        db.session.scalars(
+            select(ProductUnit).where(ProductUnit.product_id == product_id).order_by(ProductUnit.factor)
+        )
+    )
+
+
+def unit_names() -> list[str]:
+    """The bigger units in use across products, for the receipt form's unit choice."""
+    require_tenant()
+    return list(db.session.scalars(select(ProductUnit.name).distinct().order_by(ProductUnit.name)))
+
+
+def to_base(product: Product, quantity: int, unit: str | None) -> int:
+    """`quantity` of `unit` in the product's base unit, exactly (an integer). No unit or the base
+    unit itself: unchanged. An unknown unit or a result beyond the limit is refused."""
+    _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
+    if unit is None or not unit.strip() or unit.strip().lower() == product.unit.lower():
+        return quantity
+    factor = db.session.scalar(
+        select(ProductUnit.factor).where(
+            ProductUnit.product_id == product.id, func.lower(ProductUnit.name) == unit.strip().lower()
+        )
+    )
+    if factor is None:
+        raise InvalidInventory(
+            _l("Satuan %(unit)s tidak dikenal untuk %(name)s.", unit=unit.strip(), name=product.name),
+            fields={"unit": [str(_l("Tidak dikenal."))]},
+        )
+    base = quantity * factor
+    if base > MAX_QUANTITY:
+        raise InvalidInventory(_l("Jumlah terlalu besar."), fields={"quantity": [str(_l("Terlalu besar."))]})
+    return base
+
+
+def lookup_code(code: str) -> tuple[Product, int] | None:
+    """The product a scanned code names and how many base units one scan is: 1 for the product's
+    own code, the unit's factor for a pack's barcode (a dus of 40 → 40). None when unknown."""
+    require_tenant()
+    if not isinstance(code, str) or not code.strip():
+        return None
+    wanted = code.strip().upper()
+    product = db.session.scalar(select(Product).where(Product.code == wanted))
+    if product is not None:
+        return product, 1
+    row = db.session.execute(
+        select(Product, ProductUnit.factor)
+        .join(
+            ProductUnit, (ProductUnit.product_id == Product.id) & (ProductUnit.tenant_id == Product.tenant_id)
+        )
+        .where(ProductUnit.code == wanted)
+    ).first()
+    return (row[0], int(row[1])) if row is not None else None
 
 
 def on_hand(product_id: int, location_id: int | None = None) -> int:
@@ -469,12 +569,16 @@ def receive(
     user_id: int | None = None,
     on: date | None = None,
     note: str | None = None,
+    unit: str | None = None,
 ) -> StockMove:
     """Goods received at cost: the balance grows in quantity and value (moving average) and
-    Persediaan Sembako is debited against Kas, or Utang Usaha when bought on credit."""
+    Persediaan Sembako is debited against Kas, or Utang Usaha when bought on credit. `quantity` is
+    in `unit` (a karung, a dus) when given, stored in the product's base unit."""
     _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
     _require_amount(total_cost, "total_cost")
     _require_key(idempotency_key)
+    if unit is not None:
+        quantity = to_base(get_product(product_id), quantity, unit)
     repeat = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == idempotency_key))
     if repeat is not None:
         if (repeat.product_id, repeat.location_id, repeat.quantity, repeat.value) != (

@@ -17,7 +17,7 @@ from core.errors import DomainError, form_messages
 from core.permissions import menu_item, requires
 from core.schemas import load_form
 from erp.inventory import service
-from erp.inventory.schemas import ProductSchema, ReceiptSchema
+from erp.inventory.schemas import ProductSchema, ReceiptSchema, UnitSchema
 
 bp = Blueprint("inventory", __name__)
 
@@ -46,6 +46,7 @@ def _page(errors: dict[str, Any], status: int) -> Any:
             products=products,
             stock=stock,
             locations=service.locations(),
+            unit_names=service.unit_names(),
             errors=errors,
         ),
         status,
@@ -89,6 +90,7 @@ def receive() -> Any:
             on_credit=data["on_credit"],
             idempotency_key=data["idempotency_key"],
             user_id=current_user.id,
+            unit=data["unit"],
         )
     except ValidationError as err:
         return _page(form_messages(err), 422)
@@ -103,5 +105,34 @@ def receive() -> Any:
 @bp.get("/k/<tenant_slug>/gudang/barang/<int:product_id>")
 @requires("inventory.view")
 def stock_card(product_id: int) -> Any:
+    return _card(product_id, {}, 200)
+
+
+def _card(product_id: int, errors: dict[str, Any], status: int) -> Any:
     product = service.get_product(product_id)
-    return render_template("inventory/card.html", product=product, moves=service.stock_card(product.id))
+    return (
+        render_template(
+            "inventory/card.html",
+            product=product,
+            moves=service.stock_card(product.id),
+            units=service.units_of(product.id),
+            errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.post("/k/<tenant_slug>/gudang/barang/<int:product_id>/satuan")
+@requires("inventory.manage")
+def add_unit(product_id: int) -> Any:
+    try:
+        data = load_form(UnitSchema())
+        unit = service.add_unit(product_id, data["name"], data["factor"], data["code"])
+    except ValidationError as err:
+        return _card(product_id, form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _card(product_id, err.fields or {}, 422)
+    flash(_("Satuan %(unit)s ditambahkan.", unit=unit.name))
+    return redirect(url_for("inventory.stock_card", product_id=product_id), 303)

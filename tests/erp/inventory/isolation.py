@@ -1,5 +1,5 @@
 """The inventory seeder for the tenant isolation suite: a gerai, a product named with the marker,
-a goods receipt, an adjustment and a Kophub reservation."""
+a bigger unit, a goods receipt, an adjustment and a Kophub reservation."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def seed_inventory(coop: Cooperative, marker: str, user_id: int) -> None:
     product = service.add_product(
         code=f"SEED-{coop.id}", name=f"Beras {marker}", category="beras", unit="kg", price=13_000, het=13_500
     )
+    service.add_unit(product.id, f"karung {marker}"[:20], 50)
     service.receive(product.id, gerai.id, 10, 110_000, idempotency_key=f"seed-{marker}", user_id=user_id)
     service.adjust(
         product.id,
