@@ -150,6 +150,7 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
     ChartAccount("1-1130", "Piutang Usaha", _A, _D),
     ChartAccount("1-1400", "Pinjaman Anggota", _A, _D, _SP),
     ChartAccount("1-1410", "Penyisihan Penghapusan Aset Produktif (PPAP)", _A, _C, _SP, "1-1400"),
+    ChartAccount("1-1420", "Piutang Jasa Pinjaman", _A, _D, _SP),
     ChartAccount("1-1500", "Persediaan Sembako", _A, _D, _SB),
     ChartAccount("1-1510", "Persediaan Apotek", _A, _D, _AP),
     ChartAccount("1-2100", "Aset Tetap", _A, _D),

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -113,6 +114,11 @@ class Loan(TenantScoped, Base):
         tenant_fk("disbursement_entry_id", "journal_entries"),
         Index("ix_loans_tenant_id_member_id", "tenant_id", "member_id"),
         Index("ix_loans_tenant_id_status", "tenant_id", "status"),
+        Index("ix_loans_running", "tenant_id", "id", postgresql_where=text("status = 'dicairkan'")),
+        CheckConstraint("dpd >= 0 AND denda_due >= 0 AND ppap >= 0", name="cob_not_negative"),
+        CheckConstraint(
+            "kolektibilitas IN ('lancar', 'kurang_lancar', 'diragukan', 'macet')", name="kolektibilitas_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -139,6 +145,13 @@ class Loan(TenantScoped, Base):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     disbursement_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     closed_on: Mapped[date | None] = mapped_column(Date)
+    # Set by close of business (erp/loans/cob.py) for the business day `cob_date`: days past due,
+    # kolektibilitas class, denda owed and the PPAP allowance held against the loan.
+    cob_date: Mapped[date | None] = mapped_column(Date)
+    dpd: Mapped[int] = mapped_column(default=0, server_default="0")
+    kolektibilitas: Mapped[str] = mapped_column(String(14), default="lancar", server_default="lancar")
+    denda_due: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    ppap: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Installment(TenantScoped, Base):
@@ -152,6 +165,10 @@ class Installment(TenantScoped, Base):
         CheckConstraint("paid_pokok >= 0 AND paid_pokok <= pokok", name="paid_pokok_range"),
         CheckConstraint("paid_bunga >= 0 AND paid_bunga <= bunga", name="paid_bunga_range"),
         CheckConstraint("paid_denda >= 0", name="paid_denda_not_negative"),
+        CheckConstraint(
+            "accrued_bunga >= 0 AND accrued_bunga <= bunga AND (accrued_on IS NOT NULL OR accrued_bunga = 0)",
+            name="accrued_range",
+        ),
         tenant_fk("loan_id", "loans"),
     )
 
@@ -164,6 +181,10 @@ class Installment(TenantScoped, Base):
     paid_pokok: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_bunga: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_denda: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Close of business accrues the bunga still unpaid when the installment falls due: from then on
+    # its bunga is a receivable (Piutang Jasa Pinjaman) that repayments clear, not new income.
+    accrued_on: Mapped[date | None] = mapped_column(Date)
+    accrued_bunga: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     @property
     def angsuran(self) -> int:
@@ -200,3 +221,45 @@ class Repayment(TenantScoped, Base):
     idempotency_key: Mapped[str] = mapped_column(String(120))
     journal_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     teller_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CobStatus(enum.StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    INCOMPLETE = "incomplete"
+    FAILED = "failed"
+
+
+class CobRun(TenantScoped, Base):
+    """One close of business of a cooperative for one business date: one row per date, updated
+    batch by batch in the batches' own transactions, so it shows how far a run got."""
+
+    __tablename__ = "loan_cob_runs"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "business_date"),
+        CheckConstraint(f"status IN ({_sql_list(CobStatus)})", name="status_known"),
+        CheckConstraint(
+            "loans_processed >= 0 AND loans_deferred >= 0 AND accrued_bunga >= 0 AND denda_due >= 0 "
+            "AND ppap_target >= 0",
+            name="totals_not_negative",
+        ),
+        tenant_fk("ppap_entry_id", "journal_entries"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default=CobStatus.RUNNING.value)
+    started_at: Mapped[datetime] = utcnow_column()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(default=1, server_default="1")
+    batches: Mapped[int] = mapped_column(default=0, server_default="0")
+    loans_processed: Mapped[int] = mapped_column(default=0, server_default="0")
+    loans_deferred: Mapped[int] = mapped_column(default=0, server_default="0")
+    installments_accrued: Mapped[int] = mapped_column(default=0, server_default="0")
+    accrued_bunga: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    denda_due: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    ppap_target: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    ppap_delta: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    ppap_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(2000))
+

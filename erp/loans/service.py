@@ -41,6 +41,9 @@ LOANS_RECEIVABLE = "1-1400"
 INTEREST_INCOME = "4-1100"
 PROVISI_INCOME = "4-1200"
 DENDA_INCOME = "4-1300"
+# Bunga accrued by close of business (erp/loans/cob.py) when an installment fell due; a repayment
+# of that bunga clears this receivable instead of recognising the income a second time.
+ACCRUED_INTEREST = "1-1420"
 SOURCE = "loans"
 
 # Days past due at which a loan falls into kurang lancar, diragukan and macet (DOMAIN.md §4:
@@ -380,6 +383,7 @@ def repay(
             .where(Installment.loan_id == loan.id)
             .order_by(Installment.number)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
     )
     payoff = sum(_denda(i, product, day) + i.unpaid for i in rows)
@@ -389,7 +393,7 @@ def repay(
             fields={"amount": [str(_l("Melebihi sisa kewajiban."))]},
         )
     left = amount
-    denda = bunga = pokok = 0
+    denda = bunga = pokok = accrued = 0
     for inst in rows:
         if left == 0:
             break
@@ -400,6 +404,8 @@ def repay(
         part = min(left, inst.bunga - inst.paid_bunga)
         inst.paid_bunga += part
         bunga += part
+        if inst.accrued_on is not None:
+            accrued += part
         left -= part
         part = min(left, inst.pokok - inst.paid_pokok)
         inst.paid_pokok += part
@@ -408,7 +414,12 @@ def repay(
     if left != 0:
         raise InvariantViolation("repayment not fully allocated")
     lines = [debit(CASH, amount)]
-    for code, part in ((DENDA_INCOME, denda), (INTEREST_INCOME, bunga), (LOANS_RECEIVABLE, pokok)):
+    for code, part in (
+        (DENDA_INCOME, denda),
+        (INTEREST_INCOME, bunga - accrued),
+        (ACCRUED_INTEREST, accrued),
+        (LOANS_RECEIVABLE, pokok),
+    ):
         if part:
             lines.append(credit(code, part))
     entry = ledger.post(
@@ -592,11 +603,18 @@ def _thresholds() -> tuple[int, int, int]:
 def _denda(inst: Installment, product: LoanProduct, on: date) -> int:
     """Denda still owed on an installment: its unpaid amount × the daily rate × days late beyond
     the grace, less denda already paid on it."""
-    days = (on - inst.due_date).days - product.grace_days
-    if days <= 0 or inst.unpaid == 0 or product.denda_rate_per_day == 0:
+    return denda_owed(
+        inst.unpaid, inst.paid_denda, (on - inst.due_date).days, product.denda_rate_per_day, product.grace_days
+    )
+
+
+def denda_owed(unpaid: int, paid_denda: int, days_late: int, rate_per_day: Decimal, grace_days: int) -> int:
+    """The product's denda rule on plain values (shared by the desk and close of business)."""
+    days = days_late - grace_days
+    if days <= 0 or unpaid == 0 or rate_per_day == 0:
         return 0
-    owed = to_rupiah(Decimal(inst.unpaid) * product.denda_rate_per_day / 100 * days)
-    return max(owed - inst.paid_denda, 0)
+    owed = to_rupiah(Decimal(unpaid) * rate_per_day / 100 * days)
+    return max(owed - paid_denda, 0)
 
 
 def _decided(loan: Loan, status: LoanStatus) -> None:

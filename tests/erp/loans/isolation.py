@@ -7,7 +7,7 @@ from datetime import date
 
 from core.db import db
 from erp.ledger import service as ledger
-from erp.loans import service
+from erp.loans import cob, service
 from tenants.models import Cooperative
 from tests.conftest import add_staff
 from tests.erp.loans.conftest import product_data
@@ -24,3 +24,4 @@ def seed_loans(coop: Cooperative, marker: str, user_id: int) -> None:
     service.approve(loan.id, by=checker.id)
     service.disburse(loan.id, by=user_id, on=date(2026, 1, 5))
     service.repay(loan.id, 200_000, idempotency_key=f"seed-{marker}", teller_id=user_id, on=date(2026, 2, 5))
+    cob.close_business(date(2026, 3, 10))
