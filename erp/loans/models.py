@@ -262,4 +262,3 @@ class CobRun(TenantScoped, Base):
     ppap_delta: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     ppap_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(2000))
-
