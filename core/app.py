@@ -89,6 +89,9 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     from erp.pos.views import bp as pos_bp
     from erp.savings.portal import bp as portal_bp
     from erp.savings.views import bp as savings_bp
+    from marketplace.buyers.views import bp as buyers_bp
+    from marketplace.orders.views import bp as orders_bp
+    from marketplace.payments.views import bp as payments_bp
     from tenants.dashboards import bp as dashboards_bp
     from tenants.microsite import bp as microsite_bp
     from tenants.registry import bp as registry_bp
@@ -108,6 +111,9 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     app.register_blueprint(satgas_bp)
     app.register_blueprint(microsite_bp)
     app.register_blueprint(dashboards_bp)
+    app.register_blueprint(buyers_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(api_bp)
 
 

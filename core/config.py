@@ -20,6 +20,8 @@ class Config:
     elasticsearch_url: str | None = None
     search_backend: str = "postgres"  # Kophub search: "postgres" or "elasticsearch"
     stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
     embedded: bool = False
     testing: bool = False
     secure_cookies: bool = True
@@ -38,6 +40,8 @@ class Config:
                 elasticsearch_url=env.get("KOPDES_ELASTICSEARCH_URL"),
                 search_backend=env.get("KOPDES_SEARCH_BACKEND", "postgres"),
                 stripe_secret_key=env.get("KOPDES_STRIPE_SECRET_KEY"),
+                stripe_publishable_key=env.get("KOPDES_STRIPE_PUBLISHABLE_KEY"),
+                stripe_webhook_secret=env.get("KOPDES_STRIPE_WEBHOOK_SECRET"),
                 testing=testing,
                 secure_cookies=env.get("KOPDES_INSECURE_COOKIES") != "1",
             )
@@ -52,6 +56,8 @@ class Config:
             elasticsearch_url=env.get("KOPDES_ELASTICSEARCH_URL"),
             search_backend=env.get("KOPDES_SEARCH_BACKEND", "postgres"),
             stripe_secret_key=env.get("KOPDES_STRIPE_SECRET_KEY"),
+            stripe_publishable_key=env.get("KOPDES_STRIPE_PUBLISHABLE_KEY"),
+            stripe_webhook_secret=env.get("KOPDES_STRIPE_WEBHOOK_SECRET"),
             embedded=True,
             testing=testing,
             secure_cookies=False,  # the embedded default serves plain http on localhost

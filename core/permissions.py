@@ -88,6 +88,21 @@ _SEMBAKO = {
 for _role, _extra in _SEMBAKO.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# Kophub orders: the manajer and the gudang (and the ketua) pack and ship them; the bendahara (and
+# the ketua) confirms payments and records cash on delivery; the board and pengawas read them. The
+# platform admin sets the marketplace fee.
+_KOPHUB_ORDERS = {
+    "ketua": {"kophub.orders.view", "kophub.orders.manage", "kophub.payments.confirm"},
+    "manajer": {"kophub.orders.view", "kophub.orders.manage"},
+    "gudang": {"kophub.orders.view", "kophub.orders.manage"},
+    "bendahara": {"kophub.orders.view", "kophub.payments.confirm"},
+    "sekretaris": {"kophub.orders.view"},
+    "pengawas": {"kophub.orders.view"},
+    "platform_admin": {"platform.kophub"},
+}
+for _role, _extra in _KOPHUB_ORDERS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
+
 ROLE_LABELS = {
     "ketua": _l("Ketua"),
     "sekretaris": _l("Sekretaris"),

@@ -20,4 +20,5 @@ SCHEDULE: list[Periodic] = [
     Periodic("savings-interest", "erp.savings.jobs.schedule_monthly_interest", cron="30 0 1 * *"),
     Periodic("savings-maturities", "erp.savings.jobs.schedule_maturities", cron="45 0 * * *"),
     Periodic("loans-close-of-business", "erp.loans.jobs.schedule_close_of_business", cron="15 1 * * *"),
+    Periodic("kophub-unpaid-orders", "marketplace.orders.jobs.expire_unpaid_orders", interval=5 * 60),
 ]

@@ -28,6 +28,7 @@ from tests.erp.membership.isolation import seed_membership
 from tests.erp.pos.isolation import seed_pos
 from tests.erp.savings.isolation import seed_savings
 from tests.marketplace.listings.isolation import seed_listings
+from tests.marketplace.orders.isolation import seed_kophub_orders
 
 Seeder = Callable[[Cooperative, str, int], None]
 
@@ -75,4 +76,5 @@ SEEDERS: list[Seeder] = [
     seed_pos,
     seed_loans,
     seed_listings,
+    seed_kophub_orders,
 ]
