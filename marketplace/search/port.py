@@ -136,6 +136,9 @@ class SearchBackend(Protocol):
     def search(self, query: Query) -> Results:
         """One page of hits with the total and facet counts over every match."""
 
+    def refresh(self) -> None:
+        """Make every write so far visible to search (a no-op where writes are visible at commit)."""
+
     def rebuild(self, documents: Iterable[Document]) -> int:
         """Replace the whole index with `documents` without a moment of empty search; returns the
         number indexed."""

@@ -109,6 +109,9 @@ class PostgresBackend:
         if listing_ids:
             db.session.execute(delete(SearchDocument).where(SearchDocument.listing_id.in_(listing_ids)))
 
+    def refresh(self) -> None:
+        """Documents are visible once the index job's transaction commits."""
+
     def rebuild(self, documents: Iterable[Document]) -> int:
         """Replace every document in one transaction: readers see the old set until it commits."""
         db.session.execute(delete(SearchDocument))
@@ -153,7 +156,7 @@ class PostgresBackend:
             .where(*where)
             .cte("matched")
         )
-        cert = func.unnest(matched.c.certifications).table_valued("value").alias("cert")
+        cert = func.unnest(matched.c.certifications).table_valued("value").render_derived(name="cert")
         parts = [
             select(
                 literal("category").label("facet"), matched.c.category.label("value"), func.count()
