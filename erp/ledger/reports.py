@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_decimal
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from reportlab.lib import colors
@@ -22,6 +24,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from erp.ledger.statements import Statement
+
+if TYPE_CHECKING:
+    from erp.ledger.shu import PortfolioLike
 
 RED = colors.HexColor("#b3261e")
 LINE = colors.HexColor("#d9d2ce")
@@ -306,6 +311,7 @@ def rat_pack(year: int, coop_name: str) -> bytes:
         [(str(label), _count_text(n)) for label, n in stats] or [(_("Belum tersedia."), "")],
         width,
     )
+    extra += portfolio_flowables(shu.sources.portfolios(date(year, 12, 31)), year, width)
     distribution = shu.preview(year)
     parts.append(extra)
     share_part: list[Flowable] = table_flowables(
@@ -338,6 +344,58 @@ def rat_pack(year: int, coop_name: str) -> bytes:
         _("Laporan keuangan, kinerja unit usaha, statistik anggota dan pembagian SHU."),
     ]
     return pack_pdf(_("Paket Rapat Anggota Tahunan (RAT) %(year)s", year=year), coop_name, parts, cover)
+
+
+KOLEKTIBILITAS_LABELS = {
+    "lancar": _l("Lancar"),
+    "kurang_lancar": _l("Kurang lancar"),
+    "diragukan": _l("Diragukan"),
+    "macet": _l("Macet"),
+}
+
+
+def portfolio_flowables(portfolios: Sequence[PortfolioLike], year: int, width: float) -> list[Flowable]:
+    """The loan portfolio's quality at the end of `year`: outstanding principal, PAR 1/30/90,
+    NPL and each kolektibilitas class, in rupiah and as a share of the outstanding."""
+    title = _("Kualitas portofolio pinjaman per 31 Desember %(year)s", year=year)
+    outstanding = sum(p.outstanding for p in portfolios)
+    if not outstanding:
+        return table_flowables(
+            title, [_("Keterangan"), _("Jumlah")], [(_("Tidak ada pinjaman berjalan."), "")], width
+        )
+
+    def share(part: int) -> str:
+        percent = (Decimal(part) * 100 / outstanding).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return format_decimal(percent, format="#,##0.00", locale=str(get_locale() or "id"))
+
+    def at_risk(days: int) -> int:
+        return sum(p.at_risk.get(days, 0) for p in portfolios)
+
+    classes: dict[str, int] = {}
+    for p in portfolios:
+        for name, amount in p.by_class.items():
+            classes[name] = classes.get(name, 0) + amount
+    rows: list[tuple[Any, ...]] = [(_("Pinjaman beredar (pokok)"), outstanding, share(outstanding))]
+    rows += [
+        (_("PAR %(days)s (menunggak %(days)s hari atau lebih)", days=d), at_risk(d), share(at_risk(d)))
+        for d in (1, 30, 90)
+    ]
+    npl = outstanding - classes.get("lancar", 0)
+    rows.append((_("NPL (pinjaman bermasalah: selain Lancar)"), npl, share(npl)))
+    rows += [
+        (_("Kolektibilitas: %(name)s", name=KOLEKTIBILITAS_LABELS.get(name, name)), amount, share(amount))
+        for name, amount in classes.items()
+    ]
+    return table_flowables(
+        title,
+        [_("Keterangan"), _("Jumlah"), _("Porsi dari beredar")],
+        rows,
+        width,
+        note=_(
+            "PAR: porsi pokok pinjaman yang angsurannya terlambat dibayar; "
+            "NPL sehat bila paling tinggi 5 persen."
+        ),
+    )
 
 
 def _numeric_text(text: str) -> bool:

@@ -12,6 +12,7 @@ Member figures come from the modules that own them through `sources`, a small re
     sources.register("jasa_modal", savings_service.equity_balances)    # (as_of) -> {member_id: Rp}
     sources.register("jasa_usaha", pos_service.member_purchases)       # (start, end) -> {member_id: Rp}
     sources.register("member_statistics", membership_service.rat_rows) # (year) -> [(label, n)]
+    sources.register("loan_portfolio", loans_service.portfolio_quality) # (as_of) -> PortfolioLike
 
 Several `jasa_usaha` (and `jasa_modal`) sources add up (purchases, loan interest paid…).
 """
@@ -61,10 +62,23 @@ class MemberLike(Protocol):
     def name(self) -> str: ...
 
 
+class PortfolioLike(Protocol):
+    """Loan portfolio quality on a day, as the lending module reports it: outstanding principal
+    of running loans, the part at risk beyond 1, 30 and 90 days past due, and by kolektibilitas
+    class (`lancar`, `kurang_lancar`, `diragukan`, `macet`)."""
+
+    @property
+    def outstanding(self) -> int: ...
+    @property
+    def at_risk(self) -> dict[int, int]: ...
+    @property
+    def by_class(self) -> dict[str, int]: ...
+
+
 class Sources:
     """Providers of member figures, registered by the modules that own them."""
 
-    KINDS = ("members", "jasa_modal", "jasa_usaha", "member_statistics")
+    KINDS = ("members", "jasa_modal", "jasa_usaha", "member_statistics", "loan_portfolio")
 
     def __init__(self) -> None:
         self._providers: dict[str, list[Callable[..., Any]]] = {kind: [] for kind in self.KINDS}
@@ -101,6 +115,20 @@ class Sources:
         for provider in self._providers["member_statistics"]:
             rows += list(provider(year))
         return rows
+
+    def portfolios(self, as_of: date) -> list[PortfolioLike]:
+        """Loan portfolio quality on `as_of` from each lending module (none: no lending)."""
+        found: list[PortfolioLike] = []
+        for provider in self._providers["loan_portfolio"]:
+            quality = provider(as_of)
+            if quality.outstanding < 0 or any(
+                v < 0 for v in (*quality.at_risk.values(), *quality.by_class.values())
+            ):
+                raise InvariantViolation("loan portfolio source gave a negative amount")
+            if sum(quality.by_class.values()) != quality.outstanding:
+                raise InvariantViolation("loan portfolio classes do not add up to the outstanding")
+            found.append(quality)
+        return found
 
     def ready(self) -> bool:
         return bool(self._providers["members"])

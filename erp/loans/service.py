@@ -679,3 +679,4 @@ def interest_paid_between(start: date, end: date) -> dict[int, int]:
 
 
 shu.sources.register("jasa_usaha", interest_paid_between)
+shu.sources.register("loan_portfolio", portfolio_quality)
