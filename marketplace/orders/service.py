@@ -102,6 +102,13 @@ STATUS_LABELS = {
     S.SELESAI: _l("Selesai"),
     S.DIBATALKAN: _l("Dibatalkan"),
 }
+PAYMENT_LABELS = {
+    PaymentStatus.MENUNGGU: _l("belum dibayar"),
+    PaymentStatus.BUKTI_DIKIRIM: _l("bukti dikirim, perlu diperiksa"),
+    PaymentStatus.LUNAS: _l("lunas"),
+    PaymentStatus.GAGAL: _l("gagal atau bukti ditolak"),
+    PaymentStatus.DIKEMBALIKAN: _l("dana dikembalikan"),
+}
 METHOD_LABELS = {
     PaymentMethod.TRANSFER: _l("Transfer bank"),
     PaymentMethod.QRIS: _l("QRIS"),
@@ -125,6 +132,9 @@ class InvalidTransition(DomainError):
 
 def settings() -> Settings:
     """The platform's Kophub settings (created with defaults when missing)."""
+    found = db.session.get(Settings, 1)
+    if found is not None:
+        return found
     db.session.execute(
         pg_insert(Settings).values(id=1, fee_percent=0, payment_window_hours=24).on_conflict_do_nothing()
     )
@@ -718,6 +728,25 @@ def cancel(order_id: int, *, by: str, reason: str, user_id: int | None) -> Order
             _l("Pesanan %(number)s dibatalkan", number=order.number),
             _l("Pesanan %(number)s dibatalkan: %(reason)s", number=order.number, reason=reason),
         )
+        db.session.commit()
+        return order
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def refund_after_cancel(order_id: int, *, user_id: int) -> Order:
+    """Return money that arrived for an order already cancelled (a card payment completing after
+    the payment time ran out): the same refund as a cancellation makes."""
+    try:
+        order = _locked(order_id)
+        payment = _payment(order)
+        if order.status != S.DIBATALKAN or payment.status != PaymentStatus.LUNAS:
+            raise InvalidTransition(_l("Tidak ada dana yang perlu dikembalikan untuk pesanan ini."))
+        from marketplace.payments import adapter_for
+
+        adapter_for(payment.provider).refund(order, payment)
+        _event(order, S.DIBATALKAN, user_id, str(_l("Pengembalian dana diminta")))
         db.session.commit()
         return order
     except Exception:

@@ -257,6 +257,7 @@ def _staff_page(order_id: int, errors: dict[str, Any] | None = None, status: int
         errors=errors or {},
         labels=service.STATUS_LABELS,
         method_labels=service.METHOD_LABELS,
+        payment_labels=service.PAYMENT_LABELS,
         can_manage=has_permission("kophub.orders.manage"),
         can_confirm=has_permission("kophub.payments.confirm"),
         cancellable=service.CANCELLABLE_BY["cooperative"],
@@ -360,6 +361,16 @@ def staff_cancel(order_id: int) -> Any:
             order_id, by="cooperative", reason=load_form(ReasonSchema())["reason"], user_id=current_user.id
         ),
         _("Pesanan dibatalkan; stok dilepas."),
+    )
+
+
+@bp.post("/k/<tenant_slug>/kophub/pesanan/<int:order_id>/kembalikan-dana")
+@requires("kophub.payments.confirm")
+def refund(order_id: int) -> Any:
+    return _staff_action(
+        order_id,
+        lambda: service.refund_after_cancel(order_id, user_id=current_user.id),
+        _("Pengembalian dana diproses."),
     )
 
 

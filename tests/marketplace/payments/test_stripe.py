@@ -8,7 +8,7 @@ import json
 import os
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
@@ -211,3 +211,30 @@ def test_live_stripe_accepts_an_idr_intent_of_whole_rupiah():
     )
     assert intent.amount == 1_500_000 and intent.currency == "idr"
     stripe.PaymentIntent.cancel(intent.id, api_key=os.environ["KOPDES_STRIPE_SECRET_KEY"])
+
+
+def test_money_arriving_for_a_lapsed_order_is_kept_as_due_and_then_refunded(card_order, client, monkeypatch):
+    seller, record, order_id, _ = card_order
+    orders.expire_unpaid(datetime.now(UTC) + timedelta(hours=25))
+    assert _state(seller, order_id)[0] == "dibatalkan"
+    late = _send(client, _event("payment_intent.succeeded", _succeeded()))
+    assert "refund due" in late.get_json()["outcome"]
+    assert _state(seller, order_id) == ("dibatalkan", "lunas", 0)
+    asked = []
+
+    def fake_refund(**kwargs):
+        asked.append(kwargs)
+        return stripe.Refund.construct_from(
+            {"id": "re_9", "object": "refund", "status": "succeeded", "amount": kwargs["amount"]}, "sk"
+        )
+
+    monkeypatch.setattr(stripe.Refund, "create", fake_refund)
+    with tenant(seller.coop_id):
+        orders.refund_after_cancel(order_id, user_id=seller.staff.id)
+    assert asked[0]["amount"] == 150_000 * 100
+    assert asked[0]["idempotency_key"] == f"kophub-refund-{seller.coop_id}-{order_id}"
+    assert _state(seller, order_id) == ("dibatalkan", "dikembalikan", 150_000)
+    with tenant(seller.coop_id):
+        today = datetime.now(UTC).date()
+        assert ledger.account_balance(orders.PLATFORM_RECEIVABLE, today) == 0
+        assert ledger.account_balance(orders.ADVANCES, today) == 0
