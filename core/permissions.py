@@ -88,6 +88,9 @@ _SEMBAKO = {
 for _role, _extra in _SEMBAKO.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# HET caps are platform data: the platform admin records each decree with its effective date.
+ROLE_PERMISSIONS["platform_admin"] = ROLE_PERMISSIONS["platform_admin"] | frozenset({"platform.het"})
+
 # Kophub orders: the manajer and the gudang (and the ketua) pack and ship them; the bendahara (and
 # the ketua) confirms payments and records cash on delivery; the board and pengawas read them. The
 # platform admin sets the marketplace fee.

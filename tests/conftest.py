@@ -32,7 +32,7 @@ from tenants.models import Cooperative, Membership
 TEST_DB = f"kopdes_test_{os.getpid()}"
 REDIS_DB = 1 + os.getpid() % 15
 PASSWORD = "rahasia-sekali-123"
-KEEP = {"regions", "alembic_version"}
+KEEP = {"regions", "alembic_version", "inventory_het_caps"}  # het caps: seeded platform data
 
 
 def _drop_database() -> None:

@@ -43,6 +43,20 @@ class MoveKind(enum.StrEnum):
     KOPHUB = "kophub"
 
 
+class Commodity(enum.StrEnum):
+    """Goods whose retail price the state caps (HET), each capped per its own unit."""
+
+    BERAS_MEDIUM = "beras_medium"
+    BERAS_PREMIUM = "beras_premium"
+    MINYAKITA = "minyakita"
+    LPG_3KG = "lpg_3kg"
+    PUPUK_UREA = "pupuk_urea"
+    PUPUK_NPK = "pupuk_npk"
+    PUPUK_NPK_KAKAO = "pupuk_npk_kakao"
+    PUPUK_ZA = "pupuk_za"
+    PUPUK_ORGANIK = "pupuk_organik"
+
+
 class ReservationStatus(enum.StrEnum):
     ACTIVE = "active"
     RELEASED = "released"
@@ -63,6 +77,10 @@ class Product(TenantScoped, Base):
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint("het IS NULL OR het > 0", name="het_positive"),
         CheckConstraint("het IS NULL OR price <= het", name="price_within_het"),
+        CheckConstraint(
+            f"commodity IS NULL OR commodity IN ({_sql_list(Commodity)})", name="commodity_known"
+        ),
+        CheckConstraint("commodity_units > 0", name="commodity_units_positive"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -73,6 +91,10 @@ class Product(TenantScoped, Base):
     price: Mapped[int] = mapped_column(BigInteger)
     het: Mapped[int | None] = mapped_column(BigInteger)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # a capped commodity this product is, and how many of the commodity's units (kg, liter, tabung)
+    # one unit of the product holds: a 5 kg pack of SPHP rice is beras_medium × 5
+    commodity: Mapped[str | None] = mapped_column(String(20))
+    commodity_units: Mapped[int] = mapped_column(BigInteger, default=1, server_default=text("1"))
 
 
 class ProductUnit(TenantScoped, Base):
@@ -202,3 +224,28 @@ class Reservation(TenantScoped, Base):
     created_at: Mapped[datetime] = utcnow_column()
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     move_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class HetCap(Base):
+    """A platform-wide HET: the highest retail price of a commodity per its unit in a zone, in force
+    from `effective_from` until a later row for the same commodity and zone. The zone is a
+    province code (two digits), a rice zone (I, II, III) or `nasional`; the most specific one that
+    has a cap in force applies. Rows are never changed: a new decree is a new row."""
+
+    __tablename__ = "inventory_het_caps"
+    __table_args__ = (
+        UniqueConstraint("commodity", "zone", "effective_from"),
+        CheckConstraint(f"commodity IN ({_sql_list(Commodity)})", name="commodity_known"),
+        CheckConstraint("zone ~ '^(nasional|I|II|III|[0-9]{2})$'", name="zone_known"),
+        CheckConstraint("price > 0", name="price_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(20))
+    zone: Mapped[str] = mapped_column(String(8))
+    price: Mapped[int] = mapped_column(BigInteger)
+    effective_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    # who recorded it (a user id; no foreign key, so platform data outlives a removed account)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = utcnow_column()

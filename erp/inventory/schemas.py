@@ -21,6 +21,21 @@ class ProductSchema(FormSchema):
     unit = Trimmed(required=True, validate=validate.Length(max=20, error=_l("Paling banyak 20 karakter.")))
     price = Rupiah(required=True, validate=_POSITIVE)
     het = Rupiah(load_default=None, validate=_POSITIVE)
+    commodity = Trimmed(load_default=None, validate=validate.Length(max=20))
+    commodity_units = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000, error=_l("Isi harus 1 sampai 1.000.000.")),
+    )
+
+
+class HetCapSchema(FormSchema):
+    commodity = Trimmed(required=True, validate=validate.Length(max=20))
+    zone = Trimmed(required=True, validate=validate.Length(max=8))
+    price = Rupiah(required=True, validate=_POSITIVE)
+    effective_from = fields.Date(required=True)
+    source = Trimmed(
+        required=True, validate=validate.Length(max=200, error=_l("Paling banyak 200 karakter."))
+    )
 
 
 class ReceiptSchema(FormSchema):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +25,8 @@ from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
 from core.money import InvariantViolation, format_rupiah
 from erp.inventory.models import (
+    Commodity,
+    HetCap,
     Location,
     LocationKind,
     MoveKind,
@@ -37,7 +40,9 @@ from erp.inventory.models import (
 from erp.ledger import service as ledger
 from erp.ledger.models import MAX_AMOUNT
 from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
+from tenants import regions
 from tenants.context import require_tenant
+from tenants.models import Cooperative
 
 INVENTORY = "1-1500"
 CASH = "1-1100"
@@ -116,27 +121,254 @@ def _require_amount(value: Any, field: str, *, allow_zero: bool = False, limit: 
     return value
 
 
-def check_het(price: int, het: int | None) -> None:
-    if het is not None and price > het:
+COMMODITY_LABELS: dict[str, Any] = {
+    Commodity.BERAS_MEDIUM: _l("Beras medium/SPHP"),
+    Commodity.BERAS_PREMIUM: _l("Beras premium"),
+    Commodity.MINYAKITA: _l("MinyaKita"),
+    Commodity.LPG_3KG: _l("LPG 3 kg"),
+    Commodity.PUPUK_UREA: _l("Pupuk urea bersubsidi"),
+    Commodity.PUPUK_NPK: _l("Pupuk NPK bersubsidi"),
+    Commodity.PUPUK_NPK_KAKAO: _l("Pupuk NPK kakao bersubsidi"),
+    Commodity.PUPUK_ZA: _l("Pupuk ZA bersubsidi"),
+    Commodity.PUPUK_ORGANIK: _l("Pupuk organik bersubsidi"),
+}
+COMMODITY_UNITS: dict[str, str] = {
+    Commodity.BERAS_MEDIUM: "kg",
+    Commodity.BERAS_PREMIUM: "kg",
+    Commodity.MINYAKITA: "liter",
+    Commodity.LPG_3KG: "tabung",
+    Commodity.PUPUK_UREA: "kg",
+    Commodity.PUPUK_NPK: "kg",
+    Commodity.PUPUK_NPK_KAKAO: "kg",
+    Commodity.PUPUK_ZA: "kg",
+    Commodity.PUPUK_ORGANIK: "kg",
+}
+# rice zones of Kepbadan 299/2025 by province code: I Jawa, Lampung, Sumsel, Bali, NTB, Sulawesi;
+# II other Sumatra, NTT, Kalimantan; III Maluku, Papua
+RICE_ZONES = {
+    **dict.fromkeys(("31", "32", "33", "34", "35", "36", "18", "16", "51", "52"), "I"),
+    **dict.fromkeys(("71", "72", "73", "74", "75", "76"), "I"),
+    **dict.fromkeys(("11", "12", "13", "14", "15", "17", "19", "21", "53"), "II"),
+    **dict.fromkeys(("61", "62", "63", "64", "65"), "II"),
+    **dict.fromkeys(("81", "82", "91", "92", "93", "94", "95", "96"), "III"),
+}
+NATIONAL = "nasional"
+ZONES = ("I", "II", "III", NATIONAL)
+
+
+@dataclass(frozen=True)
+class Cap:
+    """The HET that applies to one unit of a product: the amount and where it comes from."""
+
+    amount: int
+    source: str
+    cap: HetCap | None = None
+
+
+def zones_of(province: str) -> list[str]:
+    """The zones a province falls in, most specific first: itself, its rice zone, the nation."""
+    zone = RICE_ZONES.get(province)
+    return [province, *([zone] if zone else []), NATIONAL]
+
+
+def cooperative_province() -> str:
+    """The province code of the current cooperative's village."""
+    tenant_id = require_tenant()
+    village = db.session.scalar(select(Cooperative.village_code).where(Cooperative.id == tenant_id))
+    return (village or "")[:2]
+
+
+def cap_in_force(commodity: str, province: str, on: date) -> HetCap | None:
+    """The HET of `commodity` in force on `on` for a province: of the zones it falls in, the most
+    specific one with a cap dated on or before that day, and in it the latest such cap."""
+    chain = zones_of(province)
+    rows = db.session.scalars(
+        select(HetCap)
+        .where(HetCap.commodity == commodity, HetCap.zone.in_(chain), HetCap.effective_from <= on)
+        .order_by(HetCap.effective_from.desc(), HetCap.id.desc())
+    )
+    latest: dict[str, HetCap] = {}
+    for row in rows:
+        latest.setdefault(row.zone, row)
+    return next((latest[z] for z in chain if z in latest), None)
+
+
+def _cap(het: int | None, commodity: str | None, units: int, on: date) -> Cap | None:
+    caps = []
+    if het is not None:
+        caps.append(Cap(het, str(_l("HET yang ditetapkan untuk barang ini"))))
+    if commodity is not None:
+        row = cap_in_force(commodity, cooperative_province(), on)
+        if row is not None:
+            zone = row.zone if row.zone in ZONES else (_region_name(row.zone) or row.zone)
+            source = _l(
+                "HET %(what)s zona %(zone)s %(price)s per %(unit)s, %(source)s, berlaku sejak %(since)s",
+                what=COMMODITY_LABELS[Commodity(commodity)],
+                zone=zone,
+                price=format_rupiah(row.price),
+                unit=COMMODITY_UNITS[Commodity(commodity)],
+                source=row.source,
+                since=format_date(row.effective_from),
+            )
+            caps.append(Cap(row.price * units, str(source), row))
+    return min(caps, key=lambda c: c.amount) if caps else None
+
+
+def _region_name(code: str) -> str | None:
+    region = regions.get(code)
+    return region.name if region is not None else None
+
+
+def het_for(product: Product, on: date | None = None) -> Cap | None:
+    """The HET of one unit of `product` on a day: the lower of its own cap and the cap in force
+    for its commodity in the cooperative's zone (times the commodity units it holds)."""
+    return _cap(product.het, product.commodity, product.commodity_units, on or date.today())
+
+
+def hets_of(items: list[Product], on: date | None = None) -> dict[int, int]:
+    """The HET in force per product id (only products that have one), one cap lookup per
+    commodity."""
+    day = on or date.today()
+    province = cooperative_province() if any(p.commodity for p in items) else ""
+    by_commodity = {c: cap_in_force(c, province, day) for c in {p.commodity for p in items if p.commodity}}
+    out = {}
+    for p in items:
+        row = by_commodity.get(p.commodity) if p.commodity else None
+        caps = [c for c in (p.het, row.price * p.commodity_units if row else None) if c is not None]
+        if caps:
+            out[p.id] = min(caps)
+    return out
+
+
+def check_het(
+    price: int,
+    het: int | None,
+    *,
+    commodity: str | None = None,
+    commodity_units: int = 1,
+    on: date | None = None,
+) -> None:
+    """Refuse a price above the HET in force, naming the cap and its source."""
+    cap = _cap(het, commodity, commodity_units, on or date.today())
+    if cap is not None and price > cap.amount:
         raise InvalidInventory(
             _l(
-                "Harga jual %(price)s melebihi HET %(het)s.",
+                "Harga jual %(price)s melebihi HET %(het)s (%(source)s).",
                 price=format_rupiah(price),
-                het=format_rupiah(het),
+                het=format_rupiah(cap.amount),
+                source=cap.source,
             ),
-            fields={"price": [str(_l("Melebihi HET %(het)s.", het=format_rupiah(het)))]},
+            fields={"price": [str(_l("Melebihi HET %(het)s.", het=format_rupiah(cap.amount)))]},
         )
 
 
+def check_sale_price(product: Product, price: int, on: date | None = None) -> None:
+    """For a sale: refuse a unit price above the product's HET in force on the day."""
+    check_het(price, product.het, commodity=product.commodity, commodity_units=product.commodity_units, on=on)
+
+
+def _require_commodity(commodity: Any, units: Any) -> tuple[str | None, int]:
+    if commodity is None or commodity == "":
+        return None, 1
+    if commodity not in Commodity.__members__.values():
+        raise InvalidInventory(
+            _l("Komoditas HET tidak dikenal."), fields={"commodity": [str(_l("Tidak dikenal."))]}
+        )
+    if not isinstance(units, int) or isinstance(units, bool) or not 0 < units <= MAX_QUANTITY:
+        raise InvalidInventory(
+            _l("Isi komoditas per satuan barang harus bilangan bulat positif."),
+            fields={"commodity_units": [str(_l("Harus bilangan bulat positif."))]},
+        )
+    return Commodity(commodity).value, units
+
+
+def add_het_cap(
+    commodity: str, zone: str, price: int, effective_from: date, source: str, *, user_id: int | None = None
+) -> HetCap:
+    """A platform admin records a HET decree: the cap of a commodity per its unit in a zone (I, II,
+    III, nasional, or a province code) from a date on. Earlier caps stay as history."""
+    if commodity not in Commodity.__members__.values():
+        raise InvalidInventory(
+            _l("Komoditas HET tidak dikenal."), fields={"commodity": [str(_l("Tidak dikenal."))]}
+        )
+    zone = zone.strip() if isinstance(zone, str) else ""
+    if zone not in ZONES:
+        region = regions.get(zone) if re.fullmatch(r"[0-9]{2}", zone) else None
+        if region is None or region.level != 1:
+            raise InvalidInventory(
+                _l("Zona harus I, II, III, nasional, atau kode provinsi."),
+                fields={"zone": [str(_l("Tidak dikenal."))]},
+            )
+    _require_amount(price, "price")
+    if not isinstance(effective_from, date):
+        raise InvalidInventory(
+            _l("Tanggal berlaku wajib diisi."), fields={"effective_from": [str(_l("Wajib diisi."))]}
+        )
+    text_source = source.strip() if isinstance(source, str) else ""
+    if not text_source or len(text_source) > 200:
+        raise InvalidInventory(
+            _l("Sumber (nomor keputusan) wajib diisi, paling banyak 200 karakter."),
+            fields={"source": [str(_l("Wajib diisi."))]},
+        )
+    if db.session.scalar(
+        select(HetCap.id).where(
+            HetCap.commodity == commodity, HetCap.zone == zone, HetCap.effective_from == effective_from
+        )
+    ):
+        raise InvalidInventory(
+            _l("Sudah ada HET untuk komoditas dan zona ini yang berlaku pada tanggal itu."),
+            fields={"effective_from": [str(_l("Sudah ada."))]},
+        )
+    cap = HetCap(
+        commodity=Commodity(commodity).value,
+        zone=zone,
+        price=price,
+        effective_from=effective_from,
+        source=text_source,
+        created_by=user_id,
+    )
+    db.session.add(cap)
+    db.session.flush()
+    audit.record(
+        "inventory.het_cap_added",
+        "inventory_het_cap",
+        cap.id,
+        after={"commodity": cap.commodity, "zone": zone, "price": price, "from": effective_from.isoformat()},
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return cap
+
+
+def het_caps() -> list[HetCap]:
+    """Every HET cap on record, by commodity, zone and date (newest first)."""
+    return list(
+        db.session.scalars(
+            select(HetCap).order_by(HetCap.commodity, HetCap.zone, HetCap.effective_from.desc()).limit(1000)
+        )
+    )
+
+
 def add_product(
-    *, code: str, name: str, category: str, unit: str, price: int, het: int | None = None
+    *,
+    code: str,
+    name: str,
+    category: str,
+    unit: str,
+    price: int,
+    het: int | None = None,
+    commodity: str | None = None,
+    commodity_units: int = 1,
 ) -> Product:
+    """Register a product; linked to a capped commodity, its price must be within the HET in force
+    in the cooperative's zone today."""
     require_tenant()
     normalised = normalise_code(code)
     _require_amount(price, "price")
     if het is not None:
         _require_amount(het, "het")
-    check_het(price, het)
+    commodity, commodity_units = _require_commodity(commodity, commodity_units)
+    check_het(price, het, commodity=commodity, commodity_units=commodity_units)
     for field, text_value, limit in (("name", name, 120), ("category", category, 40), ("unit", unit, 20)):
         if not isinstance(text_value, str) or not text_value.strip() or len(text_value.strip()) > limit:
             raise InvalidInventory(
@@ -154,6 +386,8 @@ def add_product(
         unit=unit.strip(),
         price=price,
         het=het,
+        commodity=commodity,
+        commodity_units=commodity_units,
     )
     db.session.add(product)
     db.session.flush()
@@ -170,7 +404,7 @@ def set_price(product_id: int, price: int, het: int | None = None) -> Product:
     product = db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
     if product is None:
         raise NotFound(_l("Barang tidak ditemukan."))
-    check_het(price, het)
+    check_het(price, het, commodity=product.commodity, commodity_units=product.commodity_units)
     before = {"price": product.price, "het": product.het}
     product.price, product.het = price, het
     audit.record(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,11 +17,13 @@ from core.errors import DomainError, form_messages
 from core.permissions import menu_item, requires
 from core.schemas import load_form
 from erp.inventory import service
-from erp.inventory.schemas import ProductSchema, ReceiptSchema, UnitSchema
+from erp.inventory.schemas import HetCapSchema, ProductSchema, ReceiptSchema, UnitSchema
+from tenants import regions
 
 bp = Blueprint("inventory", __name__)
 
 menu_item("inventory.index", _l("Gudang"), "inventory.view", tenant=True)
+menu_item("inventory.het_caps", _l("HET"), "platform.het", tenant=False)
 tile(
     _l("Nilai persediaan sembako"),
     "inventory.view",
@@ -45,8 +47,10 @@ def _page(errors: dict[str, Any], status: int) -> Any:
             "inventory/index.html",
             products=products,
             stock=stock,
+            hets=service.hets_of(products),
             locations=service.locations(),
             unit_names=service.unit_names(),
+            commodities=service.COMMODITY_LABELS,
             errors=errors,
         ),
         status,
@@ -136,3 +140,50 @@ def add_unit(product_id: int) -> Any:
         return _card(product_id, err.fields or {}, 422)
     flash(_("Satuan %(unit)s ditambahkan.", unit=unit.name))
     return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
+
+
+@bp.get("/admin/het")
+@requires("platform.het")
+def het_caps() -> Any:
+    return _het_page({}, 200)
+
+
+@bp.post("/admin/het")
+@requires("platform.het")
+def add_het_cap() -> Any:
+    try:
+        data = load_form(HetCapSchema())
+        cap = service.add_het_cap(
+            data["commodity"],
+            data["zone"],
+            data["price"],
+            data["effective_from"],
+            data["source"],
+            user_id=current_user.id,
+        )
+    except ValidationError as err:
+        return _het_page(form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _het_page(err.fields or {}, 422)
+    flash(_("HET %(what)s dicatat.", what=service.COMMODITY_LABELS[cap.commodity]))
+    return redirect(url_for("inventory.het_caps"), 303)
+
+
+def _het_page(errors: dict[str, Any], status: int) -> Any:
+    provinces = regions.children(None)
+    return (
+        render_template(
+            "inventory/het.html",
+            caps=service.het_caps(),
+            commodities=service.COMMODITY_LABELS,
+            units=service.COMMODITY_UNITS,
+            zones=service.ZONES,
+            provinces=provinces,
+            province_names={p.code: p.name for p in provinces},
+            form=request.form,
+            errors=errors,
+        ),
+        status,
+    )
