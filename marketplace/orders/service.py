@@ -145,7 +145,9 @@ def settings() -> Settings:
 
 def update_settings(*, fee_percent: Decimal, payment_window_hours: int, user_id: int) -> Settings:
     if not Decimal(0) <= fee_percent <= Decimal(20):
-        raise OrderRefused(_l("Komisi harus 0–20%."), {"fee_percent": [str(_l("Harus 0 sampai 20."))]})
+        raise OrderRefused(
+            _l("Komisi harus 0 sampai 20 persen."), {"fee_percent": [str(_l("Harus 0 sampai 20."))]}
+        )
     if not 1 <= payment_window_hours <= 168:
         raise OrderRefused(
             _l("Batas waktu bayar harus 1–168 jam."),

@@ -109,3 +109,30 @@ def test_a_buyer_orders_from_two_cooperatives_pays_by_transfer_and_both_ship(app
     expect(buyer.locator("main")).to_contain_text("Dikirim dengan JNE, resi JNE001123")
     buyer.goto("/kophub/pesanan")
     _shot(buyer, "kophub-my-orders", width)
+
+
+@pytest.mark.skipif(not SHOTS, reason="set KOPDES_KOPHUB_SHOTS to save the other Kophub pages")
+@pytest.mark.parametrize("width", ["1280", "360"])
+def test_pictures_of_the_other_kophub_pages(app, new_page, width):
+    from tests.conftest import grant_platform_role, make_user
+
+    page = new_page(viewport=VIEWPORTS[width])
+    page.goto("/kophub/daftar")
+    page.get_by_label("Usaha (perusahaan, toko, rumah makan)").check()
+    page.get_by_role("button", name="Daftar").click()
+    _shot(page, "kophub-sign-up-errors", width)
+    shopper = make_shopper(name="Sari Usaha")
+    buyer = new_page(viewport=VIEWPORTS[width])
+    sign_in(buyer, shopper.user)
+    buyer.goto("/kophub/keranjang")
+    _shot(buyer, "kophub-cart-empty", width)
+    buyer.goto("/kophub/akun")
+    buyer.get_by_text("Tambah alamat").click()
+    buyer.get_by_role("button", name="Simpan alamat").click()
+    _shot(buyer, "kophub-address-errors", width)
+    admin = make_user("Admin Kophub")
+    grant_platform_role(admin, "platform_admin")
+    staff = new_page(viewport=VIEWPORTS[width])
+    sign_in(staff, admin)
+    staff.goto("/admin/kophub")
+    _shot(staff, "kophub-settings", width)
