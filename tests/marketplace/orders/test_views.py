@@ -138,3 +138,39 @@ def test_a_kasir_may_not_work_kophub_orders_and_a_bendahara_may_not_ship(
     base = f"/k/{a.coop.slug}/kophub/pesanan/{order_id}"
     assert bendahara.post(f"{base}/konfirmasi-bayar").status_code == 302
     assert bendahara.post(f"{base}/proses").status_code == 403
+
+
+def test_the_platform_admin_sets_the_fee_and_bad_input_changes_nothing(app, client):
+    from decimal import Decimal
+
+    from marketplace.orders import service
+    from tests.conftest import grant_platform_role, make_user
+
+    admin = make_user("Admin")
+    grant_platform_role(admin, "platform_admin")
+    client.login(admin)
+    bad = client.post("/admin/kophub", {"fee_percent": "35", "payment_window_hours": "24"})
+    assert bad.status_code == 422 and "0 sampai 20" in bad.get_data(as_text=True)
+    assert service.settings().fee_percent == 0
+    assert (
+        client.post("/admin/kophub", {"fee_percent": "2.5", "payment_window_hours": "12"}).status_code == 302
+    )
+    db.session.expire_all()
+    assert (service.settings().fee_percent, service.settings().payment_window_hours) == (Decimal("2.50"), 12)
+
+
+def test_the_card_page_without_stripe_says_what_to_do_instead(app, client, sellers, shopper):
+    from marketplace.orders.models import Checkout as CheckoutRow
+
+    a, _ = sellers
+    shopper.add(a, 5)
+    record = shopper.checkout()  # by transfer: the card page has nothing to collect
+    client.login(shopper.user)
+    page = client.get(f"/kophub/bayar/{record.id}").get_data(as_text=True)
+    assert "tidak menunggu pembayaran kartu" in page
+    db.session.execute(CheckoutRow.__table__.update().values(payment_method="stripe"))
+    with tenant(a.coop_id):
+        db.session.execute(Payment.__table__.update().values(provider="stripe", method="stripe"))
+    db.session.commit()
+    page = client.get(f"/kophub/bayar/{record.id}")
+    assert page.status_code == 200 and "Pembayaran kartu sedang tidak tersedia" in page.get_data(as_text=True)
