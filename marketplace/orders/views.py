@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from core.dashboard import tile
@@ -67,10 +67,14 @@ def cart() -> Any:
 
 
 @bp.post("/kophub/keranjang")
-@requires("marketplace.buy")
+@login_required
 def put_in_cart() -> Any:
-    """Add a listing to the cart or change its quantity (the listing page's and the cart's form)."""
-    buyer = _buyer()
+    """Add a listing to the cart or change its quantity (the listing page's and the cart's form).
+    A signed-in person without a buyer profile is sent to open one first."""
+    buyer = buyers.buyer_of(current_user.id)
+    if buyer is None:
+        flash(_("Daftar sebagai pembeli dulu, lalu masukkan produk ke keranjang."))
+        return redirect(url_for("buyers.sign_up"))
     try:
         data = load_form(CartLineSchema())
         owner = data.get("cooperative_id") or offers.listings.owner_of(data["listing_id"])

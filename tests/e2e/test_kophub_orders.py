@@ -5,6 +5,7 @@ KOPDES_KOPHUB_SHOTS=<folder>, every page is also saved as a PNG at phone and lap
 from __future__ import annotations
 
 import os
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -42,19 +43,36 @@ def _shot(page: Any, name: str, width: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
 
 
-def _find_and_add(page: Any, shopper: Any, sellers: tuple[Any, Any], width: str) -> None:
-    """The buyer puts both cooperatives' beras premium in the cart."""
-    # TODO(search): start from the buyer search page of marketplace.search once it is on main.
-    for seller in sellers:
-        shopper.add(seller, 10)
-    page.goto("/kophub/keranjang")
+def _find_and_add(page: Any, app: Any, shopper: Any, sellers: tuple[Any, Any], width: str) -> None:
+    """The buyer searches "beras premium", narrows to each cooperative's province and puts 10 kg
+    of each listing in the cart from its page."""
+    if "kophub.search" not in app.view_functions:  # the search page is marketplace.search's
+        for seller in sellers:
+            shopper.add(seller, 10)
+        page.goto("/kophub/keranjang")
+        return
+    from tests.marketplace.conftest import run_index_jobs
+
+    run_index_jobs()
+    for n, (province, title) in enumerate((("Jawa Barat", "Pandan Wangi"), ("Jawa Tengah", "Rojolele"))):
+        page.goto("/kophub/")
+        page.locator("input[name=q]").fill("beras premium")
+        page.locator("input[name=q]").press("Enter")
+        if n == 0:
+            _shot(page, "kophub-search", width)
+        page.get_by_role("link", name=re.compile(province, re.IGNORECASE)).first.click()
+        expect(page.locator("main")).not_to_contain_text("Rojolele" if n == 0 else "Pandan Wangi")
+        page.get_by_role("link", name=re.compile(title)).first.click()
+        page.locator("input[name=quantity]").fill("10")
+        page.get_by_role("button", name="Masukkan keranjang").click()
+        page.wait_for_url("**/kophub/keranjang")
 
 
 @pytest.mark.parametrize("width", ["1280", "360"] if SHOTS else ["1280"])
 def test_a_buyer_orders_from_two_cooperatives_pays_by_transfer_and_both_ship(app, new_page, tmp_path, width):
     sellers = (
         make_seller("32.04.12.2003", title="Beras premium Pandan Wangi Cangkuang"),
-        make_seller("33.07.07.1006", title="Beras premium Rojolele Klaten"),
+        make_seller("33.07.07.1006", title="Beras premium Rojolele Wonosobo"),
     )
     shopper = make_shopper()
     proof = _png(tmp_path / "bukti-transfer.png")
@@ -63,7 +81,7 @@ def test_a_buyer_orders_from_two_cooperatives_pays_by_transfer_and_both_ship(app
     sign_in(buyer, shopper.user)
     buyer.goto("/kophub/akun")
     _shot(buyer, "kophub-account", width)
-    _find_and_add(buyer, shopper, sellers, width)
+    _find_and_add(buyer, app, shopper, sellers, width)
     expect(buyer.locator("main")).to_contain_text("Rojolele")
     _shot(buyer, "kophub-cart", width)
     buyer.get_by_role("link", name="Lanjut ke pembayaran").click()

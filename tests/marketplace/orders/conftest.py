@@ -1,4 +1,4 @@
-"""Two cooperatives selling on Kophub (Bandung and Klaten) and a buyer in Bandung with an
+"""Two cooperatives selling on Kophub (Bandung and Wonosobo) and a buyer in Bandung with an
 address: what the order, payment and buyer tests start from."""
 
 from __future__ import annotations

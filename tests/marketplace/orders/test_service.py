@@ -84,7 +84,7 @@ def test_more_than_the_stock_or_less_than_the_minimum_is_refused_and_writes_noth
 
 def test_cash_on_delivery_is_only_for_a_buyer_in_the_cooperatives_regency(sellers, shopper):
     a, b = sellers
-    shopper.add(b, 5)  # Klaten, the buyer is in Bandung
+    shopper.add(b, 5)  # Wonosobo, the buyer is in Bandung
     with pytest.raises(service.OrderRefused):
         shopper.checkout("cod")
     db.session.execute(CartLine.__table__.delete())
