@@ -249,3 +249,67 @@ class HetCap(Base):
     # who recorded it (a user id; no foreign key, so platform data outlives a removed account)
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = utcnow_column()
+
+
+class QuotaSource(enum.StrEnum):
+    RDKK = "rdkk"  # fertiliser per farmer (NIK) per season, from the imported e-RDKK list
+    LPG = "lpg"  # LPG 3 kg per household (nomor KK) per month, by the cooperative's rule
+
+
+class Quota(TenantScoped, Base):
+    """How much of a subsidised commodity one buyer may take in a period (`allowed`, in the
+    commodity's unit: kg, tabung) and how much they have taken (`used`, never above `allowed`);
+    `used` changes only under a row lock, each change recorded as a `QuotaUse`."""
+
+    __tablename__ = "inventory_quotas"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "commodity", "holder", "valid_from"),
+        CheckConstraint(f"commodity IN ({_sql_list(Commodity)})", name="commodity_known"),
+        CheckConstraint(f"source IN ({_sql_list(QuotaSource)})", name="source_known"),
+        CheckConstraint("holder ~ '^[0-9]{16}$'", name="holder_sixteen_digits"),
+        CheckConstraint("allowed >= 0", name="allowed_not_negative"),
+        CheckConstraint("used >= 0 AND used <= allowed", name="used_within_allowed"),
+        CheckConstraint("valid_to >= valid_from", name="period_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(20))
+    holder: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(8))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    allowed: Mapped[int] = mapped_column(BigInteger)
+    used: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+
+
+class QuotaUse(TenantScoped, Base):
+    """One purchase against a quota. Append-only; its key makes a repeated sale count once."""
+
+    __tablename__ = "inventory_quota_uses"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        tenant_fk("quota_id", "inventory_quotas"),
+        Index("ix_inventory_quota_uses_tenant_id_quota_id", "tenant_id", "quota_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    quota_id: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = utcnow_column()
+
+
+class QuotaRule(TenantScoped, Base):
+    """A cooperative's per-household limit of a commodity per month (LPG 3 kg tabung per KK)."""
+
+    __tablename__ = "inventory_quota_rules"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "commodity"),
+        CheckConstraint("commodity = 'lpg_3kg'", name="commodity_lpg"),
+        CheckConstraint("per_month > 0", name="per_month_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    commodity: Mapped[str] = mapped_column(String(20))
+    per_month: Mapped[int] = mapped_column(BigInteger)

@@ -80,3 +80,15 @@ class MoveOutSchema(Schema):
     value_after = fields.Integer()
     occurred_on = fields.Date()
     description = fields.String()
+
+
+class RdkkSchema(FormSchema):
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(required=True)
+
+
+class LpgQuotaSchema(FormSchema):
+    per_month = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=1000, error=_l("Batas harus 1 sampai 1.000 tabung.")),
+    )

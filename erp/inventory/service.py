@@ -10,9 +10,12 @@ balance values equals the persediaan account.
 
 from __future__ import annotations
 
+import calendar
+import csv
+import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import format_date
@@ -32,6 +35,10 @@ from erp.inventory.models import (
     MoveKind,
     Product,
     ProductUnit,
+    Quota,
+    QuotaRule,
+    QuotaSource,
+    QuotaUse,
     Reservation,
     ReservationStatus,
     StockBalance,
@@ -60,6 +67,11 @@ class InvalidInventory(DomainError):
 
 class InvalidTransition(DomainError):
     code = ErrorCode.INVALID_TRANSITION
+    status = 422
+
+
+class QuotaExceeded(DomainError):
+    code = ErrorCode.INSUFFICIENT_BALANCE
     status = 422
 
 
@@ -1023,3 +1035,342 @@ def ensure_default_locations() -> None:
     if LocationKind.GUDANG.value not in have:
         db.session.add(Location(code="GUDANG", name=str(_l("Gudang")), kind=LocationKind.GUDANG.value))
     db.session.commit()
+
+
+# --- subsidised goods quotas -------------------------------------------------------------------
+
+FERTILISERS = frozenset(
+    {
+        Commodity.PUPUK_UREA,
+        Commodity.PUPUK_NPK,
+        Commodity.PUPUK_NPK_KAKAO,
+        Commodity.PUPUK_ZA,
+        Commodity.PUPUK_ORGANIK,
+    }
+)
+RDKK_NAMES = {
+    "urea": Commodity.PUPUK_UREA,
+    "npk": Commodity.PUPUK_NPK,
+    "npk kakao": Commodity.PUPUK_NPK_KAKAO,
+    "npk_kakao": Commodity.PUPUK_NPK_KAKAO,
+    "za": Commodity.PUPUK_ZA,
+    "organik": Commodity.PUPUK_ORGANIK,
+    **{c.value: c for c in FERTILISERS},
+}
+MAX_RDKK_ROWS = 20_000
+MAX_QUOTA = 1_000_000
+
+
+def masked(holder: str) -> str:
+    """A NIK or KK as shown to staff (UU PDP): the last four digits only."""
+    return f"•••• {holder[-4:]}"
+
+
+def _holder(raw: Any, field: str = "holder") -> str:
+    digits = re.sub(r"[\s.\-/]", "", raw) if isinstance(raw, str) else ""
+    if not re.fullmatch(r"[0-9]{16}", digits):
+        raise InvalidInventory(
+            _l("NIK atau nomor KK harus 16 angka."), fields={field: [str(_l("Harus 16 angka."))]}
+        )
+    return digits
+
+
+def _quota_commodity(product: Product) -> Commodity | None:
+    """The commodity of `product` if its sale counts against a quota: subsidised fertiliser
+    always (the RDKK list), LPG 3 kg when the cooperative has set a per-household limit."""
+    if product.commodity is None:
+        return None
+    commodity = Commodity(product.commodity)
+    if commodity in FERTILISERS:
+        return commodity
+    if commodity == Commodity.LPG_3KG and lpg_quota() is not None:
+        return commodity
+    return None
+
+
+def needs_quota(product: Product) -> bool:
+    """Whether selling `product` needs the buyer's NIK (fertiliser) or nomor KK (LPG 3 kg)."""
+    return _quota_commodity(product) is not None
+
+
+def lpg_quota() -> int | None:
+    """Tabung of LPG 3 kg a household (nomor KK) may buy per month here, if limited."""
+    require_tenant()
+    return db.session.scalar(
+        select(QuotaRule.per_month).where(QuotaRule.commodity == Commodity.LPG_3KG.value)
+    )
+
+
+def set_lpg_quota(per_month: int, *, user_id: int | None = None) -> None:
+    """Set the per-household monthly limit of LPG 3 kg; months already begun keep their limit."""
+    tenant_id = require_tenant()
+    if not isinstance(per_month, int) or isinstance(per_month, bool) or not 0 < per_month <= 1000:
+        raise InvalidInventory(
+            _l("Batas LPG harus 1 sampai 1.000 tabung per KK per bulan."),
+            fields={"per_month": [str(_l("1 sampai 1.000."))]},
+        )
+    db.session.execute(
+        pg_insert(QuotaRule)
+        .values(tenant_id=tenant_id, commodity=Commodity.LPG_3KG.value, per_month=per_month)
+        .on_conflict_do_update(index_elements=["tenant_id", "commodity"], set_={"per_month": per_month})
+    )
+    audit.record("inventory.lpg_quota_set", "inventory_quota_rule", None, after={"per_month": per_month})
+    db.session.commit()
+
+
+def import_rdkk(rows: list[dict[str, str]], valid_from: date, valid_to: date) -> int:
+    """Load a season's e-RDKK allocation (NIK or member number, commodity, kg) for the period, all
+    rows or none: every bad row is reported with its line. A farmer already listed for the season
+    gets the new allocation, never below what they have already bought."""
+    from erp.membership import service as membership
+    from erp.membership.service import ImportProblem, ImportRejected
+
+    require_tenant()
+    if not isinstance(valid_from, date) or not isinstance(valid_to, date) or valid_to < valid_from:
+        raise InvalidInventory(
+            _l("Masa berlaku musim tidak sah: tanggal akhir harus sesudah tanggal awal."),
+            fields={"valid_to": [str(_l("Sesudah tanggal awal."))]},
+        )
+    if valid_to - valid_from > timedelta(days=366):
+        raise InvalidInventory(
+            _l("Satu musim RDKK paling lama satu tahun."), fields={"valid_to": [str(_l("Terlalu lama."))]}
+        )
+    if not rows:
+        raise ImportRejected([ImportProblem(0, "file", str(_l("Berkas kosong.")))])
+    if len(rows) > MAX_RDKK_ROWS:
+        raise ImportRejected(
+            [ImportProblem(0, "file", str(_l("Paling banyak %(n)s baris per impor.", n=MAX_RDKK_ROWS)))]
+        )
+    problems: list[ImportProblem] = []
+    wanted: dict[tuple[str, str], tuple[int, int]] = {}  # (commodity, NIK) → (kg, line)
+    for line, row in enumerate(rows, start=2):
+        who = (row.get("nik") or row.get("anggota") or "").strip()
+        holder = re.sub(r"[\s.\-/]", "", who)
+        if not re.fullmatch(r"[0-9]{16}", holder):
+            member = membership.member_by_number(who) if who else None
+            if member is None:
+                problems.append(
+                    ImportProblem(
+                        line, "nik", str(_l("Bukan NIK 16 angka atau nomor anggota yang terdaftar."))
+                    )
+                )
+                continue
+            holder = member.nik
+        commodity = RDKK_NAMES.get((row.get("komoditas") or "").strip().lower())
+        if commodity is None:
+            problems.append(
+                ImportProblem(
+                    line, "komoditas", str(_l("Komoditas harus urea, npk, npk kakao, za atau organik."))
+                )
+            )
+            continue
+        kg_text = (row.get("kg") or "").strip().replace(".", "")
+        if not kg_text.isdigit() or not 0 < int(kg_text) <= MAX_QUOTA:
+            problems.append(ImportProblem(line, "kg", str(_l("Jumlah kg harus bilangan bulat positif."))))
+            continue
+        if (commodity.value, holder) in wanted:
+            problems.append(
+                ImportProblem(line, "nik", str(_l("Petani dan komoditas ini sudah ada di baris lain.")))
+            )
+            continue
+        wanted[(commodity.value, holder)] = (int(kg_text), line)
+    if problems:
+        raise ImportRejected(problems)
+    existing = {
+        (q.commodity, q.holder): q
+        for q in db.session.scalars(
+            select(Quota)
+            .where(Quota.source == QuotaSource.RDKK.value, Quota.valid_from == valid_from)
+            .with_for_update()
+        )
+    }
+    for (commodity_value, holder), (kg, line) in wanted.items():
+        quota = existing.get((commodity_value, holder))
+        if quota is None:
+            db.session.add(
+                Quota(
+                    commodity=commodity_value,
+                    holder=holder,
+                    source=QuotaSource.RDKK.value,
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    allowed=kg,
+                    used=0,
+                )
+            )
+        elif kg < quota.used:
+            problems.append(
+                ImportProblem(
+                    line,
+                    "kg",
+                    str(_l("Petani %(who)s sudah menebus %(used)s kg.", who=masked(holder), used=quota.used)),
+                )
+            )
+        else:
+            quota.allowed, quota.valid_to = kg, valid_to
+    if problems:
+        raise ImportRejected(problems)
+    audit.record(
+        "inventory.rdkk_imported",
+        "inventory_quota",
+        None,
+        after={"rows": len(wanted), "from": valid_from.isoformat(), "to": valid_to.isoformat()},
+    )
+    db.session.commit()
+    return len(wanted)
+
+
+def read_rdkk_csv(content: bytes) -> list[dict[str, str]]:
+    """Rows of an RDKK CSV (UTF-8, comma or semicolon) by lower-case column name; the columns are
+    `nik` (or `anggota`, a member number), `komoditas` and `kg`."""
+    from erp.membership.service import ImportProblem, ImportRejected
+
+    try:
+        text_content = content.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ImportRejected([ImportProblem(0, "file", str(_l("Berkas CSV harus UTF-8.")))]) from err
+    sample = text_content[:2000]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text_content), delimiter=delimiter))
+    if not rows:
+        raise ImportRejected([ImportProblem(0, "file", str(_l("Berkas kosong.")))])
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in ("komoditas", "kg") if c not in header]
+    if "nik" not in header and "anggota" not in header:
+        missing.insert(0, "nik")
+    if missing:
+        raise ImportRejected(
+            [ImportProblem(1, "header", str(_l("Kolom tidak ada: %(cols)s", cols=", ".join(missing))))]
+        )
+    return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(cell.strip() for cell in row)]
+
+
+def quotas(limit: int = 500) -> list[Quota]:
+    """The quotas on record, newest period first."""
+    require_tenant()
+    return list(
+        db.session.scalars(
+            select(Quota).order_by(Quota.valid_from.desc(), Quota.commodity, Quota.holder).limit(limit)
+        )
+    )
+
+
+def _month(on: date) -> tuple[date, date]:
+    return on.replace(day=1), on.replace(day=calendar.monthrange(on.year, on.month)[1])
+
+
+def _quota_row(commodity: Commodity, holder: str, on: date, *, lock: bool) -> Quota | None:
+    stmt = select(Quota).where(
+        Quota.commodity == commodity.value,
+        Quota.holder == holder,
+        Quota.valid_from <= on,
+        Quota.valid_to >= on,
+    )
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt.order_by(Quota.valid_from.desc()))
+
+
+def _lpg_month_quota(holder: str, on: date) -> Quota | None:
+    """The household's quota row for the month of `on`, made from the rule on first purchase."""
+    tenant_id = require_tenant()
+    per_month = lpg_quota()
+    if per_month is None:
+        return None
+    first, last = _month(on)
+    db.session.execute(
+        pg_insert(Quota)
+        .values(
+            tenant_id=tenant_id,
+            commodity=Commodity.LPG_3KG.value,
+            holder=holder,
+            source=QuotaSource.LPG.value,
+            valid_from=first,
+            valid_to=last,
+            allowed=per_month,
+            used=0,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "commodity", "holder", "valid_from"])
+    )
+    return _quota_row(Commodity.LPG_3KG, holder, on, lock=True)
+
+
+def check_quota(product: Product, holder: Any, quantity: int, *, on: date | None = None) -> int | None:
+    """What the buyer may still take of `product`'s commodity after buying `quantity` units of it
+    (in the commodity's unit: kg, tabung), or None when the product has no quota. Refuses, naming
+    what remains, a buyer not on the RDKK list, a missing NIK/KK, or a purchase over the quota.
+    Reads without a lock: decide with `consume_quota` in the sale's transaction."""
+    return _quota(product, holder, quantity, on or date.today(), key=None)
+
+
+def consume_quota(
+    product: Product, holder: Any, quantity: int, *, key: str, on: date | None = None
+) -> int | None:
+    """Count `quantity` units of `product` against the buyer's quota under a row lock, in the
+    caller's transaction (no commit), and return what remains (None: no quota applies). The same
+    key counts once. Refused like `check_quota`, writing nothing."""
+    _require_key(key)
+    return _quota(product, holder, quantity, on or date.today(), key=key)
+
+
+def _quota(product: Product, holder_raw: Any, quantity: int, on: date, *, key: str | None) -> int | None:
+    commodity = _quota_commodity(product)
+    if commodity is None:
+        return None
+    _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
+    what = COMMODITY_LABELS[commodity]
+    unit = COMMODITY_UNITS[commodity]
+    if holder_raw is None or (isinstance(holder_raw, str) and not holder_raw.strip()):
+        message = (
+            _l("Nomor KK pembeli wajib diisi untuk %(what)s.", what=what)
+            if commodity == Commodity.LPG_3KG
+            else _l("NIK petani wajib diisi untuk %(what)s.", what=what)
+        )
+        raise QuotaExceeded(message, fields={"holder": [str(_l("Wajib diisi."))]})
+    holder = _holder(holder_raw)
+    amount = quantity * product.commodity_units
+    if commodity == Commodity.LPG_3KG:
+        quota = (
+            _lpg_month_quota(holder, on) if key is not None else _quota_row(commodity, holder, on, lock=False)
+        )
+        if quota is None:  # a household that has not bought this month yet
+            per_month = lpg_quota() or 0
+            left = per_month
+        else:
+            left = quota.allowed - quota.used
+    else:
+        quota = _quota_row(commodity, holder, on, lock=key is not None)
+        if quota is None:
+            raise QuotaExceeded(
+                _l(
+                    "Petani dengan NIK %(who)s tidak terdaftar di RDKK untuk %(what)s pada musim ini.",
+                    who=masked(holder),
+                    what=what,
+                ),
+                fields={"holder": [str(_l("Tidak terdaftar di RDKK."))]},
+            )
+        left = quota.allowed - quota.used
+    if key is not None and quota is not None:
+        repeat = db.session.scalar(select(QuotaUse).where(QuotaUse.idempotency_key == key))
+        if repeat is not None:
+            if (repeat.quota_id, repeat.quantity) != (quota.id, amount):
+                raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+            return left
+    if amount > left:
+        raise QuotaExceeded(
+            _l(
+                "Kuota %(what)s untuk %(who)s tersisa %(left)s %(unit)s; diminta %(want)s %(unit)s.",
+                what=what,
+                who=masked(holder),
+                left=left,
+                unit=unit,
+                want=amount,
+            ),
+            fields={"quantity": [str(_l("Sisa kuota %(left)s %(unit)s.", left=left, unit=unit))]},
+        )
+    if key is None or quota is None:
+        return left - amount
+    quota.used += amount
+    db.session.add(QuotaUse(quota_id=quota.id, quantity=amount, idempotency_key=key))
+    db.session.flush()
+    return left - amount

@@ -17,7 +17,14 @@ from core.errors import DomainError, form_messages
 from core.permissions import menu_item, requires
 from core.schemas import load_form
 from erp.inventory import service
-from erp.inventory.schemas import HetCapSchema, ProductSchema, ReceiptSchema, UnitSchema
+from erp.inventory.schemas import (
+    HetCapSchema,
+    LpgQuotaSchema,
+    ProductSchema,
+    RdkkSchema,
+    ReceiptSchema,
+    UnitSchema,
+)
 from tenants import regions
 
 bp = Blueprint("inventory", __name__)
@@ -187,3 +194,74 @@ def _het_page(errors: dict[str, Any], status: int) -> Any:
         ),
         status,
     )
+
+
+MAX_RDKK_UPLOAD = 2 * 1024 * 1024
+
+
+@bp.get("/k/<tenant_slug>/gudang/kuota")
+@requires("inventory.view")
+def quotas() -> Any:
+    return _quota_page({}, [], 200)
+
+
+def _quota_page(errors: dict[str, Any], problems: list[Any], status: int) -> Any:
+    return (
+        render_template(
+            "inventory/quotas.html",
+            quotas=service.quotas(),
+            lpg=service.lpg_quota(),
+            labels=service.COMMODITY_LABELS,
+            units=service.COMMODITY_UNITS,
+            masked=service.masked,
+            form=request.form,
+            problems=problems,
+            errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.post("/k/<tenant_slug>/gudang/kuota/rdkk")
+@requires("inventory.manage")
+def import_rdkk() -> Any:
+    from erp.membership.service import ImportRejected
+
+    try:
+        data = load_form(RdkkSchema())
+    except ValidationError as err:
+        return _quota_page(form_messages(err), [], 422)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _quota_page({"file": [_("Pilih berkas CSV RDKK.")]}, [], 422)
+    content = upload.read(MAX_RDKK_UPLOAD + 1)
+    if len(content) > MAX_RDKK_UPLOAD:
+        return _quota_page({"file": [_("Berkas lebih dari 2 MB.")]}, [], 422)
+    try:
+        count = service.import_rdkk(service.read_rdkk_csv(content), data["valid_from"], data["valid_to"])
+    except ImportRejected as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _quota_page({}, err.problems, 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _quota_page(err.fields or {}, [], 422)
+    flash(_("%(n)s alokasi RDKK dimuat.", n=count))
+    return redirect(url_for("inventory.quotas"), 303)
+
+
+@bp.post("/k/<tenant_slug>/gudang/kuota/lpg")
+@requires("inventory.manage")
+def set_lpg_quota() -> Any:
+    try:
+        data = load_form(LpgQuotaSchema())
+        service.set_lpg_quota(data["per_month"], user_id=current_user.id)
+    except ValidationError as err:
+        return _quota_page(form_messages(err), [], 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _quota_page(err.fields or {}, [], 422)
+    flash(_("Batas LPG 3 kg per KK disimpan."))
+    return redirect(url_for("inventory.quotas"), 303)

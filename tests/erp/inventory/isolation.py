@@ -1,7 +1,10 @@
 """The inventory seeder for the tenant isolation suite: a gerai, a product named with the marker,
-a bigger unit, a goods receipt, an adjustment and a Kophub reservation."""
+a bigger unit, a goods receipt, an adjustment, a Kophub reservation, an RDKK allocation with a
+purchase against it and an LPG limit."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from core.db import db
 from erp.inventory import service
@@ -29,3 +32,16 @@ def seed_inventory(coop: Cooperative, marker: str, user_id: int) -> None:
     )
     service.reserve(product.id, gerai.id, 2, key=f"seed-order-{marker}")
     db.session.commit()
+    urea = service.add_product(
+        code=f"UREA-{coop.id}",
+        name=f"Urea {marker}",
+        category="pupuk",
+        unit="kg",
+        price=1_800,
+        commodity="pupuk_urea",
+    )
+    nik = f"32041241078{coop.id % 100000:05d}"
+    rows = service.read_rdkk_csv(f"nik;komoditas;kg\n{nik};urea;100\n".encode())
+    service.import_rdkk(rows, date(2026, 1, 1), date(2026, 12, 31))
+    service.consume_quota(urea, nik, 10, key=f"seed-quota-{marker}", on=date(2026, 6, 1))
+    service.set_lpg_quota(4, user_id=user_id)
