@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     import erp.membership.api
     import erp.pos.api
     import erp.savings.api  # noqa: F401 - each registers its routes on the API blueprint
+    import marketplace.orders.api  # noqa: F401 - Kophub orders on the API blueprint
     import tenants.api  # noqa: F401 - registers its routes on the API blueprint
     from core.views import bp as core_bp
     from erp.inventory.views import bp as inventory_bp
