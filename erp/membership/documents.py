@@ -1,5 +1,6 @@
 """The printable member card: ID-1 size (85.6 × 54 mm), the cooperative's name, the member's name,
-number and joining date, and a QR code that names the cooperative and the member number (no NIK)."""
+number and joining date, the photo when there is one and the reader may see it, and a QR code that
+names the cooperative and the member number (no NIK)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def _fit(canvas: Canvas, text: str, font: str, size: float, width: float) -> flo
     return size
 
 
-def member_card(member: Member, cooperative: Cooperative) -> bytes:
+def member_card(member: Member, cooperative: Cooperative, photo_jpeg: bytes | None = None) -> bytes:
+    """The card; with the member's photo at the left when one is given (the caller decides
+    whether the reader may see it)."""
     buffer = io.BytesIO()
     width, height = CARD
     c = Canvas(buffer, pagesize=CARD)
@@ -57,26 +60,43 @@ def member_card(member: Member, cooperative: Cooperative) -> bytes:
     c.setFont("Helvetica", size)
     c.drawString(4 * mm, height - 10 * mm, cooperative.name)
 
-    qr_size = 27 * mm
+    qr_size = (23 if photo_jpeg else 27) * mm
     c.drawImage(
         qr_image(card_payload(member, cooperative)), width - qr_size - 3 * mm, 4 * mm, qr_size, qr_size
     )
+    left = 4 * mm
+    if photo_jpeg:
+        photo_w, photo_h = 18 * mm, 24 * mm
+        top = height - band - 3 * mm
+        c.drawImage(
+            ImageReader(io.BytesIO(photo_jpeg)),
+            left,
+            top - photo_h,
+            photo_w,
+            photo_h,
+            preserveAspectRatio=True,
+            anchor="c",
+        )
+        c.setStrokeColor(MUTED)
+        c.setLineWidth(0.3)
+        c.rect(left, top - photo_h, photo_w, photo_h, stroke=1, fill=0)
+        left += photo_w + 3 * mm
 
-    text_width = width - qr_size - 10 * mm
+    text_width = width - qr_size - 6 * mm - left
     c.setFillColor(MUTED)
     c.setFont("Helvetica", 6)
-    c.drawString(4 * mm, height - band - 6 * mm, _("Nama"))
+    c.drawString(left, height - band - 6 * mm, _("Nama"))
     c.setFillColor(INK)
     size = _fit(c, member.name, "Helvetica-Bold", 10, text_width)
     c.setFont("Helvetica-Bold", size)
-    c.drawString(4 * mm, height - band - 10.5 * mm, member.name)
+    c.drawString(left, height - band - 10.5 * mm, member.name)
 
     c.setFillColor(MUTED)
     c.setFont("Helvetica", 6)
-    c.drawString(4 * mm, height - band - 16 * mm, _("Nomor anggota"))
+    c.drawString(left, height - band - 16 * mm, _("Nomor anggota"))
     c.setFillColor(RED)
     c.setFont("Helvetica-Bold", 13)
-    c.drawString(4 * mm, height - band - 21.5 * mm, member.member_number or "")
+    c.drawString(left, height - band - 21.5 * mm, member.member_number or "")
 
     c.setFillColor(MUTED)
     c.setFont("Helvetica", 6)

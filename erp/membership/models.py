@@ -17,13 +17,15 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
+    SmallInteger,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow_column
-from tenants.models import TenantScoped
+from tenants.models import TenantScoped, tenant_fk
 
 
 class MemberStatus(enum.StrEnum):
@@ -87,3 +89,34 @@ class Member(TenantScoped, Base):
     heir_nik: Mapped[str | None] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# A member photo is re-encoded to a small JPEG: the longest side at most this many pixels, and
+# the stored file at most this many bytes (a passport-style photo at this size is about 20 KB).
+PHOTO_MAX_SIDE = 480
+PHOTO_MAX_BYTES = 200_000
+
+
+class MemberPhoto(TenantScoped, Base):
+    """A member's photo (optional, personal data): one per member, a JPEG re-encoded by the
+    register without any metadata, kept in the database under the cooperative's row-level
+    security. Replacing it overwrites it; removing it deletes the row."""
+
+    __tablename__ = "member_photos"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "member_id"),
+        tenant_fk("member_id", "members"),
+        CheckConstraint(f"octet_length(jpeg) BETWEEN 1 AND {PHOTO_MAX_BYTES}", name="jpeg_size"),
+        CheckConstraint(
+            f"width BETWEEN 1 AND {PHOTO_MAX_SIDE} AND height BETWEEN 1 AND {PHOTO_MAX_SIDE}",
+            name="dimensions",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    member_id: Mapped[int] = mapped_column(BigInteger)
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(SmallInteger)
+    height: Mapped[int] = mapped_column(SmallInteger)
+    updated_at: Mapped[datetime] = utcnow_column()
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

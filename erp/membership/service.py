@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -27,7 +27,7 @@ from core.db import db
 from core.errors import AlreadyExists, DomainError, ErrorCode, NotFound, plain
 from core.models import User
 from erp.ledger import shu
-from erp.membership.models import Member, MemberStatus
+from erp.membership.models import PHOTO_MAX_BYTES, PHOTO_MAX_SIDE, Member, MemberPhoto, MemberStatus
 from erp.membership.schemas import MemberOutSchema, MemberSchema
 from tenants.context import current_tenant_id, require_tenant
 from tenants.models import Membership, Region
@@ -491,6 +491,114 @@ def rat_statistics(year: int) -> list[tuple[Any, int]]:
             count(Member.joined_on <= end, (Member.left_on.is_(None)) | (Member.left_on > end)),
         ),
     ]
+
+
+# --- photo ---------------------------------------------------------------------------------------
+
+# What a phone camera sends is a few MB; anything larger is refused before it is decoded, and so is
+# an image whose pixel count could exhaust memory (a "decompression bomb").
+PHOTO_UPLOAD_LIMIT = 8 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_MIN_SIDE = 64
+PHOTO_FORMATS = {"JPEG", "PNG"}
+
+
+class PhotoRefused(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 422
+
+
+def _refuse_photo(message: Any) -> PhotoRefused:
+    return PhotoRefused(message, {"photo": [str(message)]})
+
+
+def _photo_jpeg(content: bytes) -> tuple[bytes, int, int]:
+    """The upload checked by its content (JPEG or PNG, whatever its name says), turned upright,
+    flattened onto white, shrunk to fit the register's size and re-encoded as a JPEG that carries
+    no EXIF or other metadata (no GPS position, no camera)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not content:
+        raise _refuse_photo(_l("Berkas foto kosong."))
+    if len(content) > PHOTO_UPLOAD_LIMIT:
+        raise _refuse_photo(
+            _l("Foto terlalu besar (paling besar %(mb)s MB).", mb=PHOTO_UPLOAD_LIMIT // 2**20)
+        )
+    not_a_photo = _l("Berkas ini bukan foto JPEG atau PNG yang utuh.")
+    try:
+        with Image.open(io.BytesIO(content)) as probe:
+            if probe.format not in PHOTO_FORMATS:
+                raise _refuse_photo(not_a_photo)
+            if probe.width * probe.height > PHOTO_MAX_PIXELS:
+                raise _refuse_photo(_l("Ukuran gambar terlalu besar; kecilkan dulu fotonya."))
+            probe.verify()
+        image: Image.Image = Image.open(io.BytesIO(content))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _refuse_photo(not_a_photo) from None
+    if min(image.size) < PHOTO_MIN_SIDE:
+        raise _refuse_photo(_l("Foto terlalu kecil (paling sedikit %(px)s piksel).", px=PHOTO_MIN_SIDE))
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        flat = Image.new("RGB", image.size, (255, 255, 255))
+        flat.paste(image, mask=image.getchannel("A"))
+        image = flat
+    else:
+        image = image.convert("RGB")
+    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
+    for quality in (82, 70, 55):
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=quality, optimize=True)  # no exif= : nothing carried
+        if out.tell() <= PHOTO_MAX_BYTES:
+            return out.getvalue(), image.width, image.height
+    raise _refuse_photo(not_a_photo)  # a 480-pixel JPEG never comes near the limit
+
+
+def set_photo(member_id: int, content: bytes, *, by: int | None = None) -> MemberPhoto:
+    """Give a member a photo, or replace it. Bad files are refused and nothing changes."""
+    member = get_member(member_id)
+    jpeg, width, height = _photo_jpeg(content)
+    photo = db.session.scalar(select(MemberPhoto).where(MemberPhoto.member_id == member.id).with_for_update())
+    replaced = photo is not None
+    if photo is None:
+        photo = MemberPhoto(member_id=member.id)
+        db.session.add(photo)
+    photo.jpeg, photo.width, photo.height = jpeg, width, height
+    photo.updated_at = datetime.now(UTC)
+    photo.updated_by = by
+    db.session.flush()
+    audit.record(
+        "member.photo_set",
+        "member",
+        member.id,
+        after={"bytes": len(jpeg), "width": width, "height": height, "replaced": replaced},
+        actor_id=by,
+    )
+    db.session.commit()
+    return photo
+
+
+def remove_photo(member_id: int, *, by: int | None = None) -> bool:
+    """Delete a member's photo; False when there was none."""
+    member = get_member(member_id)
+    photo = db.session.scalar(select(MemberPhoto).where(MemberPhoto.member_id == member.id))
+    if photo is None:
+        return False
+    db.session.delete(photo)
+    audit.record("member.photo_removed", "member", member.id, actor_id=by)
+    db.session.commit()
+    return True
+
+
+def photo_of(member_id: int) -> MemberPhoto | None:
+    member = get_member(member_id)
+    return db.session.scalar(select(MemberPhoto).where(MemberPhoto.member_id == member.id))
+
+
+def has_photo(member_id: int) -> bool:
+    member = get_member(member_id)
+    return db.session.scalar(select(MemberPhoto.id).where(MemberPhoto.member_id == member.id)) is not None
 
 
 # SHU: the members and the RAT's member figures come from the register.

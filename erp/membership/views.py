@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from marshmallow import ValidationError
 
 from core.dashboard import tile
@@ -16,7 +17,7 @@ from core.db import db
 from core.errors import DomainError, form_messages
 from core.permissions import has_permission, menu_item, requires
 from core.personal import mask_phone
-from core.schemas import load_form
+from core.schemas import FormSchema, load_form
 from erp.membership import documents, service
 from erp.membership.models import MemberStatus
 from erp.membership.schemas import (
@@ -123,8 +124,50 @@ def _member_page(member_id: int, errors: dict[str, Any] | None = None, status: i
         can_decide=has_permission("member.approve"),
         can_manage=has_permission("member.manage"),
         can_see_personal=has_permission("member.personal"),
+        has_photo=has_permission(PHOTO_PERMISSION) and service.has_photo(found.id),
+        can_photo=has_permission(PHOTO_PERMISSION),
         phone=mask_phone(found.phone),
     ), status
+
+
+# A member's photo is personal data: seen and changed only by those who keep the register.
+PHOTO_PERMISSION = "member.manage"
+
+
+@bp.post("/k/<tenant_slug>/anggota/<int:member_id>/foto")
+@requires(PHOTO_PERMISSION)
+def photo_upload(member_id: int) -> Any:
+    """Upload a photo (or, with `hapus`, remove it). A bad file re-shows the page with the
+    reason and changes nothing."""
+    load_form(FormSchema())  # the CSRF token, checked like every form
+    service.get_member(member_id)
+    try:
+        if "hapus" in request.form:
+            service.remove_photo(member_id, by=current_user.id)
+            flash(_("Foto anggota dihapus."))
+        else:
+            upload = request.files.get("photo")
+            if upload is None or not upload.filename:
+                message = _("Pilih foto JPEG atau PNG.")
+                return _member_page(member_id, {"foto": {"photo": [message], "_": [message]}}, 422)
+            service.set_photo(member_id, upload.read(service.PHOTO_UPLOAD_LIMIT + 1), by=current_user.id)
+            flash(_("Foto anggota disimpan."))
+    except DomainError as err:
+        db.session.rollback()
+        return _member_page(member_id, {"foto": err.as_form_errors()}, err.status)
+    return redirect(url_for("membership.member", member_id=member_id))
+
+
+@bp.get("/k/<tenant_slug>/anggota/<int:member_id>/foto.jpg")
+@requires(PHOTO_PERMISSION)
+def photo(member_id: int) -> Any:
+    found = service.photo_of(member_id)
+    if found is None:
+        abort(404)
+    response = Response(found.jpeg, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/k/<tenant_slug>/anggota/<int:member_id>/lengkap")
@@ -197,7 +240,10 @@ def card(member_id: int) -> Any:
     found = service.get_member(member_id)
     if found.member_number is None:
         abort(404)
-    return _pdf(documents.member_card(found, g.cooperative), f"kartu-{found.member_number}.pdf")
+    # The photo is printed only for those allowed to see it; others print the card without it.
+    picture = service.photo_of(found.id) if has_permission(PHOTO_PERMISSION) else None
+    card_pdf = documents.member_card(found, g.cooperative, picture.jpeg if picture else None)
+    return _pdf(card_pdf, f"kartu-{found.member_number}.pdf")
 
 
 @bp.route("/k/<tenant_slug>/anggota/impor", methods=["GET", "POST"])
