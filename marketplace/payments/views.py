@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from core.errors import DomainError
@@ -31,7 +31,7 @@ def stripe_page(checkout_id: int) -> Any:
     reloading; without Stripe.js the page says what to do instead."""
     buyer = buyers.buyer_of(current_user.id)
     if buyer is None:
-        return render_template("errors/error.html", status=404, title="404", message=""), 404
+        abort(404)
     record, views = orders.buyer_checkout(buyer, checkout_id)
     problem = None
     if record.payment_method == "stripe" and any(
