@@ -184,3 +184,14 @@ def test_cash_on_delivery_is_a_receivable_until_the_courier_brings_the_cash(app,
         assert ledger.account_balance("1-1130", today) == 0
         assert ledger.account_balance(service.CASH, today) == cash_before + 75_000
         service.complete(order_id, user_id=a.staff.id)
+
+
+def test_the_scheduler_runs_the_expiry_job_and_records_the_run(app):
+    from core.jobs import run_scheduled
+    from core.models import ScheduledRun
+    from core.schedule import SCHEDULE
+
+    entry = next(p for p in SCHEDULE if p.name == "kophub-unpaid-orders")
+    assert run_scheduled(entry.name, entry.job) == "ok"
+    run = db.session.scalar(select(ScheduledRun).where(ScheduledRun.name == entry.name))
+    assert (run.status, run.detail) == ("ok", "0 order(s) expired")
