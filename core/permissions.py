@@ -75,6 +75,11 @@ _LOANS = {
     "manajer": {"loans.view", "loans.manage", "loans.approve"},
     "kasir": {"loans.view", "loans.teller"},
 }
+# Close of business: the board and the manager see its runs; ketua, bendahara and manajer may start one.
+for _role in ("ketua", "sekretaris", "bendahara", "pengawas", "manajer"):
+    _LOANS[_role] = _LOANS[_role] | {"loans.cob"}
+for _role in ("ketua", "bendahara", "manajer"):
+    _LOANS[_role] = _LOANS[_role] | {"loans.cob_run"}
 for _role, _extra in _LOANS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
@@ -188,6 +193,7 @@ MENU_ORDER = (
     "membership.members",
     "savings.desk",
     "loans.index",
+    "loans.reports",
     "pos.counter",
     "inventory.index",
     "ledger.index",

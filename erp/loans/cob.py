@@ -30,7 +30,7 @@ from typing import Any, cast
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from psycopg.errors import LockNotAvailable
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import OperationalError
 
@@ -38,6 +38,7 @@ from core.db import db
 from core.errors import DomainError, ErrorCode
 from core.money import InvariantViolation, to_rupiah
 from erp.ledger import service as ledger
+from erp.ledger.models import LedgerAccount
 from erp.ledger.service import NewEntry, credit, debit
 from erp.loans import service
 from erp.loans.models import CobRun, CobStatus, Installment, Loan, LoanProduct, LoanStatus
@@ -45,7 +46,7 @@ from tenants.context import require_tenant
 
 PPAP = "1-1410"
 PPAP_EXPENSE = "6-3000"
-BATCH = 200
+BATCH = 500
 MAX_BATCH = 2000
 # How far back a catch-up reaches: accruals are cumulative (an installment due on a missed day is
 # accrued on the next run), so older days add nothing but history.
@@ -198,7 +199,9 @@ def _close_day(day: date, batch_size: int, after_batch: AfterBatch | None) -> Co
 
 def _start(day: date) -> int:
     """The run row of `day`, created or taken up again (attempts counted)."""
-    ledger.install_chart_of_accounts()
+    accrued = select(LedgerAccount.id).where(LedgerAccount.code == service.ACCRUED_INTEREST)
+    if db.session.scalar(accrued) is None:
+        ledger.install_chart_of_accounts()  # books opened before Piutang Jasa Pinjaman was in the chart
     inserted = db.session.execute(
         pg_insert(CobRun)
         .values(tenant_id=require_tenant(), business_date=day, status=CobStatus.RUNNING.value)
@@ -217,6 +220,7 @@ def _start(day: date) -> int:
                     status=CobStatus.RUNNING.value,
                     attempts=_RUNS.c.attempts + 1,
                     loans_deferred=0,
+                    started_at=func.now(),
                     error=None,
                     finished_at=None,
                 )
@@ -404,24 +408,31 @@ def _work(
                 "b_ppap": allowance(outstanding, kolektibilitas, rates),
             }
         )
+    # One statement per table for the whole batch (rows passed as arrays), not one per row.
     if accruals:
         db.session.execute(
-            update(_INSTALLMENTS)
-            .where(_INSTALLMENTS.c.id == bindparam("b_id"))
-            .values(accrued_on=day, accrued_bunga=bindparam("b_amount")),
-            accruals,
+            text(
+                "UPDATE loan_installments i SET accrued_on = :day, accrued_bunga = v.amount "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:amounts AS bigint[])) AS v(id, amount) "
+                "WHERE i.id = v.id"
+            ),
+            {"day": day, "ids": [a["b_id"] for a in accruals], "amounts": [a["b_amount"] for a in accruals]},
         )
     db.session.execute(
-        update(_LOANS)
-        .where(_LOANS.c.id == bindparam("b_id"))
-        .values(
-            cob_date=day,
-            dpd=bindparam("b_dpd"),
-            kolektibilitas=bindparam("b_class"),
-            denda_due=bindparam("b_denda"),
-            ppap=bindparam("b_ppap"),
+        text(
+            "UPDATE loans l SET cob_date = :day, dpd = v.dpd, kolektibilitas = v.class, denda_due = v.denda,"
+            " ppap = v.ppap FROM unnest(CAST(:ids AS bigint[]), CAST(:dpd AS int[]), CAST(:class AS text[]),"
+            " CAST(:denda AS bigint[]), CAST(:ppap AS bigint[])) AS v(id, dpd, class, denda, ppap) "
+            "WHERE l.id = v.id"
         ),
-        updates,
+        {
+            "day": day,
+            "ids": [u["b_id"] for u in updates],
+            "dpd": [u["b_dpd"] for u in updates],
+            "class": [u["b_class"] for u in updates],
+            "denda": [u["b_denda"] for u in updates],
+            "ppap": [u["b_ppap"] for u in updates],
+        },
     )
     if totals.accrued:
         ledger.post(
