@@ -93,6 +93,19 @@ _SEMBAKO = {
 for _role, _extra in _SEMBAKO.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# The counter beyond selling: the manajer (and ketua) may give discounts and set kasbon limits;
+# ketua, manajer and bendahara approve voids, returns and sales below cost with their PIN
+# (supervisors); the kasir and those who oversee read the Z report.
+_POS = {
+    "ketua": {"pos.discount", "pos.supervise", "pos.manage", "pos.report"},
+    "manajer": {"pos.discount", "pos.supervise", "pos.manage", "pos.report"},
+    "bendahara": {"pos.supervise", "pos.report"},
+    "pengawas": {"pos.report"},
+    "kasir": {"pos.report"},
+}
+for _role, _extra in _POS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
+
 # HET caps are platform data: the platform admin records each decree with its effective date.
 ROLE_PERMISSIONS["platform_admin"] = ROLE_PERMISSIONS["platform_admin"] | frozenset({"platform.het"})
 

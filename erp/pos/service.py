@@ -1,45 +1,93 @@
-"""Checkout at the gerai counter, the sale as a receipt, today's figures, and member purchases for
-SHU jasa usaha.
+"""The gerai counter's use cases: shifts, checkout (discounts, split payment, member kasbon), receipts
+and their reprints, voids and returns under a supervisor's PIN, kasbon repayments, the Z report, and
+member purchases for SHU jasa usaha.
 
-Invariants: a checkout locks the stock balances of its products in product-id order (`SELECT …
-ORDER BY product_id FOR UPDATE`, STYLE rule 21), refuses to sell past what is on hand before writing
-anything, and then writes the sale, its lines, the stock moves and one journal entry (penjualan,
-HPP, persediaan, kas or bank) in one transaction; its idempotency key applies it once. A refused
-checkout rolls back and leaves nothing behind.
+Invariants:
+- A sale belongs to its kasir's open shift; a shift is closed once, its drawer counted, and the
+  difference against the expected cash (float + cash taken − change − cash refunded) posted to
+  Selisih Kas.
+- A checkout locks the stock balances of its products in product-id order (`SELECT … ORDER BY
+  product_id FOR UPDATE`, STYLE rule 21), refuses to sell past what is on hand before writing
+  anything, and then writes the sale, its lines and payments, the stock moves, the member's kasbon
+  and one journal entry in one transaction; its idempotency key applies it once.
+- Sales are booked at net revenue: a discount lowers the amount credited to Penjualan Sembako and is
+  kept on the sale and its lines. Only a person allowed to discount may give one; a line sold below
+  its cost after discount needs a supervisor's PIN; a price never exceeds the product's HET.
+- The payments of a sale sum to what was tendered; change comes only from cash; the journal entry
+  debits Kas (cash less change), Bank (QRIS, transfer) and Piutang Anggota (kasbon).
+- A void (the whole sale, while its shift is open) and a return (some lines, later) need a
+  supervisor's PIN; they are refunded to the member's kasbon first, then as paid (a void) or in cash
+  (a return); the journal entry undoes revenue, and cost for what goes back on the shelf.
+- A refused use case rolls back and leaves nothing behind.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
+import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from core import audit
+from core.auth import hash_password
 from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
-from core.money import format_rupiah
+from core.extensions import redis_client
+from core.models import User
+from core.money import InvariantViolation, format_rupiah, split
+from core.permissions import ROLE_PERMISSIONS
 from erp.inventory import service as inventory
-from erp.inventory.models import Location, MoveKind, Product
+from erp.inventory.models import Location, MoveKind, Product, StockBalance, StockMove
 from erp.ledger import service as ledger
 from erp.ledger import shu
-from erp.ledger.models import MAX_AMOUNT
-from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
+from erp.ledger.models import MAX_AMOUNT, AccountType, BusinessUnit, LedgerAccount
+from erp.ledger.service import IdempotencyConflict, NewEntry, NewLine, credit, debit
 from erp.membership import service as membership
 from erp.membership.models import Member, MemberStatus
-from erp.pos.models import PaymentMethod, Sale, SaleLine
+from erp.pos.models import (
+    DENOMINATIONS,
+    MIXED,
+    CreditRepayment,
+    MemberCredit,
+    Payment,
+    PaymentMethod,
+    PosSettings,
+    ReceiptPrint,
+    ReturnKind,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SaleReturn,
+    Shift,
+    SupervisorPin,
+)
 from tenants.context import require_tenant
+from tenants.models import Membership
 
 CASH = "1-1100"
 BANK = "1-1110"
+MEMBER_RECEIVABLE = "1-1120"
 SALES = "4-2100"
 COST_OF_SALES = "5-1100"
 INVENTORY = "1-1500"
+CASH_VARIANCE = "6-9100"
 SOURCE = "pos"
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
+MAX_FLOAT = 100_000_000
+MAX_PIN_FAILURES = 5
+PIN_LOCK_SECONDS = 15 * 60
+
+_pin_hasher = PasswordHasher()
 
 
 class InvalidSale(DomainError):
@@ -52,11 +100,52 @@ class OutOfStock(DomainError):
     status = 422
 
 
+class NoOpenShift(DomainError):
+    code = ErrorCode.INVALID_TRANSITION
+    status = 422
+
+
+class DiscountNotAllowed(DomainError):
+    code = ErrorCode.FORBIDDEN
+    status = 403
+
+
+class ApprovalRequired(DomainError):
+    code = ErrorCode.APPROVAL_REQUIRED
+    status = 422
+
+
+class PinRefused(DomainError):
+    code = ErrorCode.LOGIN_FAILED
+    status = 422
+
+
+class PinLocked(DomainError):
+    code = ErrorCode.LOGIN_LOCKED
+    status = 429
+
+
+class CreditLimitExceeded(DomainError):
+    code = ErrorCode.INSUFFICIENT_BALANCE
+    status = 422
+
+
 @dataclass(frozen=True)
 class CartLine:
     product_id: int
     quantity: int
     price: int | None = None
+    discount: int = 0
+
+
+@dataclass(frozen=True)
+class Tender:
+    """One way the customer pays: `tunai` (cash handed over), `qris`/`transfer` with the reference
+    the kasir confirmed, or `kredit` (the member's kasbon)."""
+
+    method: str
+    amount: int | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,32 +153,396 @@ class Receipt:
     sale: Sale
     lines: list[tuple[SaleLine, Product]]
     member: Member | None
+    payments: list[Payment]
+    kasir_name: str | None
+    returns: list[SaleReturn]
+    copy_number: int  # 1: the original; 2 and on: a copy (SALINAN), printed that many times
+
+
+@dataclass(frozen=True)
+class ReturnRequest:
+    sale_line_id: int
+    quantity: int
+    restock: bool = True
+
+
+# --- small helpers --------------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _refusing(func_: Any) -> Any:
+    """Run a use case; on any error roll the whole transaction back, so a refusal writes nothing."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func_(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    wrapper.__name__ = func_.__name__
+    wrapper.__doc__ = func_.__doc__
+    return wrapper
+
+
+def settings() -> PosSettings:
+    """The cooperative's counter settings (defaults until someone saves them)."""
+    require_tenant()
+    found = db.session.scalar(select(PosSettings))
+    return found if found is not None else PosSettings(default_credit_limit=0, receipt_width=80)
+
+
+@_refusing
+def update_settings(*, default_credit_limit: Any, receipt_width: Any) -> PosSettings:
+    tenant_id = require_tenant()
+    if not _is_int(default_credit_limit) or not 0 <= default_credit_limit <= MAX_FLOAT:
+        raise InvalidSale(
+            _l("Batas kasbon harus rupiah bulat, 0 sampai 100 juta."),
+            fields={"default_credit_limit": [str(_l("Tidak sah."))]},
+        )
+    if receipt_width not in (58, 80):
+        raise InvalidSale(_l("Lebar struk 58 atau 80 mm."), fields={"receipt_width": [str(_l("Tidak sah."))]})
+    db.session.execute(
+        pg_insert(PosSettings)
+        .values(tenant_id=tenant_id, default_credit_limit=0, receipt_width=80)
+        .on_conflict_do_nothing(index_elements=["tenant_id"])
+    )
+    current = db.session.scalar(
+        select(PosSettings).with_for_update().execution_options(populate_existing=True)
+    )
+    if current is None:
+        raise InvariantViolation("pos settings row missing after upsert")
+    before = {"default_credit_limit": current.default_credit_limit, "receipt_width": current.receipt_width}
+    current.default_credit_limit, current.receipt_width = default_credit_limit, receipt_width
+    audit.record(
+        "pos.settings_updated",
+        "pos_settings",
+        current.id,
+        before=before,
+        after={"default_credit_limit": default_credit_limit, "receipt_width": receipt_width},
+    )
+    db.session.commit()
+    return current
+
+
+# --- shifts ---------------------------------------------------------------------------------------
+
+
+def open_shift_of(kasir_id: int) -> Shift | None:
+    require_tenant()
+    return db.session.scalar(select(Shift).where(Shift.kasir_id == kasir_id, Shift.closed_at.is_(None)))
+
+
+@_refusing
+def open_shift(*, kasir_id: int, location_id: int, opening_float: Any, on: date | None = None) -> Shift:
+    """Open the kasir's shift at a gerai with the cash float in the drawer."""
+    require_tenant()
+    if not _is_int(opening_float) or not 0 <= opening_float <= MAX_FLOAT:
+        raise InvalidSale(
+            _l("Modal awal harus rupiah bulat, 0 sampai 100 juta."),
+            fields={"opening_float": [str(_l("Tidak sah."))]},
+        )
+    if db.session.scalar(select(Location.id).where(Location.id == location_id)) is None:
+        raise InvalidSale(_l("Lokasi penjualan tidak ditemukan."))
+    if open_shift_of(kasir_id) is not None:
+        raise InvalidSale(_l("Anda masih punya shift yang terbuka; tutup dulu sebelum membuka yang baru."))
+    shift = Shift(
+        location_id=location_id,
+        kasir_id=kasir_id,
+        business_day=on or date.today(),
+        opening_float=opening_float,
+    )
+    db.session.add(shift)
+    db.session.flush()
+    audit.record("pos.shift_opened", "pos_shift", shift.id, after={"opening_float": opening_float})
+    db.session.commit()
+    return shift
+
+
+def get_shift(shift_id: int) -> Shift:
+    require_tenant()
+    shift = db.session.scalar(select(Shift).where(Shift.id == shift_id))
+    if shift is None:
+        raise NotFound(_l("Shift tidak ditemukan."))
+    return shift
+
+
+def expected_cash(shift: Shift) -> int:
+    """What the drawer should hold: the float, plus cash taken (less change), plus cash kasbon
+    repayments, less cash refunded on voids and returns."""
+    cash_in = db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .join(Sale, (Sale.id == Payment.sale_id) & (Sale.tenant_id == Payment.tenant_id))
+        .where(Sale.shift_id == shift.id, Payment.method == PaymentMethod.TUNAI.value)
+    )
+    change = db.session.scalar(
+        select(func.coalesce(func.sum(Sale.change), 0)).where(Sale.shift_id == shift.id)
+    )
+    repaid = db.session.scalar(
+        select(func.coalesce(func.sum(CreditRepayment.amount), 0)).where(
+            CreditRepayment.shift_id == shift.id, CreditRepayment.method == PaymentMethod.TUNAI.value
+        )
+    )
+    refunded = db.session.scalar(
+        select(func.coalesce(func.sum(SaleReturn.refund_cash), 0)).where(SaleReturn.shift_id == shift.id)
+    )
+    return shift.opening_float + int(cash_in or 0) - int(change or 0) + int(repaid or 0) - int(refunded or 0)
+
+
+def count_denominations(counts: dict[Any, Any]) -> tuple[int, dict[str, int]]:
+    """The cash counted from `{denomination: pieces}`; refuses unknown notes or bad counts."""
+    total, clean = 0, {}
+    for raw_value, raw_pieces in counts.items():
+        try:
+            value = int(raw_value)
+        except (TypeError, ValueError):
+            value = -1
+        if value not in DENOMINATIONS:
+            raise InvalidSale(_l("Pecahan uang %(v)s tidak dikenal.", v=raw_value))
+        if not _is_int(raw_pieces) or not 0 <= raw_pieces <= 100_000:
+            raise InvalidSale(
+                _l("Jumlah lembar/keping pecahan %(v)s harus bilangan bulat 0 sampai 100.000.", v=value),
+                fields={f"d{value}": [str(_l("Tidak sah."))]},
+            )
+        if raw_pieces:
+            clean[str(value)] = raw_pieces
+            total += value * raw_pieces
+    return total, clean
+
+
+@_refusing
+def close_shift(shift_id: int, counts: dict[Any, Any], *, closed_by: int, note: str | None = None) -> Shift:
+    """Close a shift with the drawer counted by denomination; the variance is recorded and posted
+    (short: debit Selisih Kas, credit Kas; over: the other way)."""
+    require_tenant()
+    counted, clean = count_denominations(counts)
+    shift = db.session.scalar(
+        select(Shift).where(Shift.id == shift_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if shift is None:
+        raise NotFound(_l("Shift tidak ditemukan."))
+    if shift.closed_at is not None:
+        raise InvalidSale(_l("Shift ini sudah ditutup."))
+    expected = expected_cash(shift)
+    variance = counted - expected
+    entry_id = None
+    if variance:
+        _ensure_cash_variance_account()
+        lines = (
+            [debit(CASH_VARIANCE, -variance), credit(CASH, -variance)]
+            if variance < 0
+            else [debit(CASH, variance), credit(CASH_VARIANCE, variance)]
+        )
+        entry = ledger.post(
+            NewEntry(
+                entry_date=date.today(),
+                description=f"Selisih kas shift #{shift.id} ({'kurang' if variance < 0 else 'lebih'})",
+                source_module=SOURCE,
+                source_id=f"shift:{shift.id}",
+                idempotency_key=f"pos:shift:{shift.id}:variance",
+                lines=lines,
+            ),
+            posted_by=closed_by,
+        )
+        entry_id = entry.id
+    shift.closed_at = datetime.now(UTC)
+    shift.counted_cash = counted
+    shift.denominations = clean
+    shift.expected_cash = expected
+    shift.variance = variance
+    shift.variance_entry_id = entry_id
+    shift.note = (note or "").strip()[:200] or None
+    audit.record(
+        "pos.shift_closed",
+        "pos_shift",
+        shift.id,
+        after={"counted": counted, "expected": expected, "variance": variance},
+        actor_id=closed_by,
+    )
+    db.session.commit()
+    return shift
+
+
+def _ensure_cash_variance_account() -> None:
+    """Selisih Kas (6-9100) is added to the chart the first time a drawer does not match."""
+    tenant_id = require_tenant()
+    db.session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"pos.selisih:{tenant_id}", 0)))
+    )
+    if db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == CASH_VARIANCE)) is None:
+        ledger.add_account(
+            CASH_VARIANCE, "Selisih Kas", AccountType.EXPENSE, business_unit=BusinessUnit.SEMBAKO
+        )
+
+
+def _shift_for_sale(kasir_id: Any, location_id: int) -> Shift:
+    if not _is_int(kasir_id):
+        raise NoOpenShift(_l("Penjualan harus dicatat oleh kasir yang sedang bertugas."))
+    # FOR SHARE: sales run side by side; closing the shift (FOR UPDATE) waits for those in flight
+    shift = db.session.scalar(
+        select(Shift)
+        .where(Shift.kasir_id == kasir_id, Shift.closed_at.is_(None))
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    )
+    if shift is None:
+        raise NoOpenShift(_l("Belum ada shift terbuka. Buka shift dengan modal awal sebelum berjualan."))
+    if shift.location_id != location_id:
+        raise NoOpenShift(_l("Shift Anda dibuka di gerai lain."))
+    return shift
+
+
+# --- supervisor PIN -------------------------------------------------------------------------------
+
+
+def supervisors() -> list[User]:
+    """People of this cooperative who may approve at the counter and have set a PIN."""
+    tenant_id = require_tenant()
+    roles = [r for r, perms in ROLE_PERMISSIONS.items() if "pos.supervise" in perms]
+    rows = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .join(SupervisorPin, SupervisorPin.user_id == User.id)
+        .where(Membership.cooperative_id == tenant_id, Membership.roles.overlap(roles))
+        .where(User.active.is_(True))
+        .order_by(User.name)
+    )
+    return list(rows)
+
+
+def _may_supervise(user_id: int) -> bool:
+    tenant_id = require_tenant()
+    roles = db.session.scalar(
+        select(Membership.roles).where(Membership.cooperative_id == tenant_id, Membership.user_id == user_id)
+    )
+    return any("pos.supervise" in ROLE_PERMISSIONS.get(r, ()) for r in roles or ())
+
+
+def has_pin(user_id: int) -> bool:
+    require_tenant()
+    return db.session.scalar(select(SupervisorPin.id).where(SupervisorPin.user_id == user_id)) is not None
+
+
+@_refusing
+def set_pin(user_id: int, pin: Any, password: Any) -> None:
+    """Set (or change) the supervisor's own PIN, 6 digits, confirmed with their password."""
+    from core.auth import _verify
+
+    tenant_id = require_tenant()
+    if not _may_supervise(user_id):
+        raise DiscountNotAllowed(_l("Hanya supervisor (ketua, manajer, bendahara) yang memakai PIN."))
+    if not isinstance(pin, str) or not pin.isdigit() or len(pin) != 6:
+        raise InvalidSale(_l("PIN harus 6 angka."), fields={"pin": [str(_l("6 angka."))]})
+    if len(set(pin)) == 1 or pin in "0123456789" or pin in "9876543210":
+        raise InvalidSale(_l("PIN terlalu mudah ditebak."), fields={"pin": [str(_l("Terlalu mudah."))]})
+    user = db.session.get(User, user_id)
+    if user is None or not isinstance(password, str) or not _verify(user.password_hash, password):
+        raise PinRefused(_l("Kata sandi salah."), fields={"password": [str(_l("Salah."))]})
+    db.session.execute(
+        pg_insert(SupervisorPin)
+        .values(tenant_id=tenant_id, user_id=user_id, pin_hash=hash_password(pin))
+        .on_conflict_do_update(
+            index_elements=["tenant_id", "user_id"],
+            set_={"pin_hash": hash_password(pin), "set_at": func.now()},
+        )
+    )
+    audit.record("pos.pin_set", "user", user_id, actor_id=user_id)
+    db.session.commit()
+
+
+def _pin_key(user_id: int) -> str:
+    return f"kopdes:pos:pin:{require_tenant()}:{user_id}"
+
+
+def verify_supervisor(supervisor_id: Any, pin: Any, *, kasir_id: int | None) -> int:
+    """The supervisor's id once their PIN is right; a wrong PIN is refused (five wrong tries lock
+    the PIN for 15 minutes). Writes nothing to the database."""
+    require_tenant()
+    if not _is_int(supervisor_id):
+        raise ApprovalRequired(
+            _l("Perlu persetujuan supervisor: pilih supervisor dan masukkan PIN-nya."),
+            fields={"supervisor_id": [str(_l("Wajib diisi."))]},
+        )
+    if supervisor_id == kasir_id:
+        raise ApprovalRequired(
+            _l("Persetujuan harus oleh supervisor lain, bukan oleh kasir sendiri."),
+            fields={"supervisor_id": [str(_l("Orang lain."))]},
+        )
+    key = _pin_key(supervisor_id)
+    r = redis_client()
+    try:
+        failures = int(r.get(key) or 0)
+    except redis.RedisError:
+        current_app.logger.warning("PIN limit unavailable: Redis is down")
+        failures = 0
+    if failures >= MAX_PIN_FAILURES:
+        raise PinLocked(_l("PIN supervisor ini dikunci 15 menit karena terlalu sering salah."))
+    stored = db.session.scalar(select(SupervisorPin.pin_hash).where(SupervisorPin.user_id == supervisor_id))
+    ok = False
+    if stored is not None and _may_supervise(supervisor_id) and isinstance(pin, str) and pin:
+        try:
+            ok = _pin_hasher.verify(stored, pin)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    if not ok:
+        left = MAX_PIN_FAILURES - failures - 1
+        try:
+            pipe = r.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, PIN_LOCK_SECONDS)
+            pipe.execute()
+        except redis.RedisError:
+            current_app.logger.warning("PIN limit unavailable: Redis is down")
+        raise PinRefused(
+            _l("PIN supervisor salah. Sisa percobaan: %(n)s.", n=max(left, 0)),
+            fields={"pin": [str(_l("PIN salah."))]},
+        )
+    try:
+        r.delete(key)
+    except redis.RedisError:
+        pass
+    return int(supervisor_id)
+
+
+# --- checkout -------------------------------------------------------------------------------------
 
 
 def checkout(
     lines: list[CartLine],
     *,
     location_id: int,
-    payment_method: str,
     idempotency_key: str,
+    kasir_id: int | None,
+    payment_method: str | None = None,
     paid: int | None = None,
     reference: str | None = None,
+    payments: list[Tender] | None = None,
     member_number: str | None = None,
-    kasir_id: int | None = None,
+    basket_discount: int = 0,
+    may_discount: bool = False,
+    supervisor_id: int | None = None,
+    supervisor_pin: str | None = None,
     on: date | None = None,
 ) -> Sale:
-    """Sell `lines` at a location and commit; refuses (and writes nothing) on bad input, a price
-    above HET, an unknown member, short payment or too little stock."""
+    """Sell `lines` in the kasir's open shift and commit. Pay with one method (`payment_method`,
+    `paid`, `reference`) or several (`payments`). Refuses, writing nothing, on bad input, a price
+    above HET, a discount by someone not allowed or below cost without a supervisor's PIN, an
+    unknown member, short payment, kasbon over the limit, no open shift or too little stock."""
     try:
         return _checkout(
             lines,
             location_id=location_id,
-            payment_method=payment_method,
             idempotency_key=idempotency_key,
-            paid=paid,
-            reference=reference,
-            member_number=member_number,
             kasir_id=kasir_id,
+            tenders=_tenders(payment_method, paid, reference, payments),
+            member_number=member_number,
+            basket_discount=basket_discount,
+            may_discount=may_discount,
+            supervisor_id=supervisor_id,
+            supervisor_pin=supervisor_pin,
             on=on or date.today(),
         )
     except Exception:
@@ -97,28 +550,46 @@ def checkout(
         raise
 
 
+def _tenders(method: Any, paid: Any, reference: Any, payments: Any) -> list[Tender]:
+    if payments is not None:
+        if not isinstance(payments, list | tuple) or not payments or len(payments) > 4:
+            raise InvalidSale(_l("Pilih cara bayar."), fields={"payment_method": [str(_l("Wajib diisi."))]})
+        if not all(isinstance(t, Tender) for t in payments):
+            raise InvalidSale(_l("Pembayaran tidak sah."))
+        return list(payments)
+    return [Tender(method if method is not None else PaymentMethod.TUNAI.value, paid, reference)]
+
+
 def _checkout(
     lines: list[CartLine],
     *,
     location_id: int,
-    payment_method: str,
     idempotency_key: str,
-    paid: int | None,
-    reference: str | None,
-    member_number: str | None,
     kasir_id: int | None,
+    tenders: list[Tender],
+    member_number: str | None,
+    basket_discount: Any,
+    may_discount: bool,
+    supervisor_id: int | None,
+    supervisor_pin: str | None,
     on: date,
 ) -> Sale:
     require_tenant()
     if not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= 100:
         raise InvalidSale(_l("Kunci transaksi tidak sah; muat ulang halaman."))
     cart = _validate_lines(lines)
-    repeat = db.session.scalar(select(Sale).where(Sale.idempotency_key == idempotency_key))
+    if not _is_int(basket_discount) or basket_discount < 0:
+        raise InvalidSale(
+            _l("Potongan harus rupiah bulat, tidak negatif."),
+            fields={"basket_discount": [str(_l("Tidak sah."))]},
+        )
+    if (basket_discount or any(line.discount for line in cart)) and not may_discount:
+        raise DiscountNotAllowed(_l("Anda tidak berwenang memberi potongan harga; minta manajer."))
     products = {
         p.id: p
         for p in db.session.scalars(select(Product).where(Product.id.in_({line.product_id for line in cart})))
     }
-    priced: list[tuple[Product, int, int]] = []
+    priced: list[tuple[Product, int, int, int]] = []  # product, quantity, price, own discount
     for line in cart:
         product = products.get(line.product_id)
         if product is None or not product.active:
@@ -126,7 +597,7 @@ def _checkout(
                 _l("Barang tidak dikenal."), fields={"lines": [str(_l("Barang tidak dikenal."))]}
             )
         price = product.price if line.price is None else line.price
-        if not isinstance(price, int) or isinstance(price, bool) or price <= 0 or price > MAX_AMOUNT:
+        if not _is_int(price) or price <= 0 or price > MAX_AMOUNT:
             raise InvalidSale(
                 _l("Harga harus bilangan bulat positif."), fields={"lines": [str(_l("Harga tidak sah."))]}
             )
@@ -140,26 +611,52 @@ def _checkout(
                 ),
                 fields={"lines": [str(_l("Melebihi HET."))]},
             )
-        priced.append((product, line.quantity, price))
-    total = sum(q * p for _, q, p in priced)
-    if total > MAX_AMOUNT:
+        if product.commodity is not None:  # the zone's HET in force on the day (erp.inventory)
+            inventory.check_sale_price(product, price, on)
+        if line.discount >= line.quantity * price:
+            raise InvalidSale(
+                _l("Potongan untuk %(name)s harus lebih kecil dari harganya.", name=product.name),
+                fields={"lines": [str(_l("Potongan terlalu besar."))]},
+            )
+        priced.append((product, line.quantity, price, line.discount))
+    after_line = [q * p - d for _, q, p, d in priced]
+    if sum(q * p for _, q, p, _ in priced) > MAX_AMOUNT:
         raise InvalidSale(_l("Total penjualan terlalu besar."))
-    method, paid_amount, ref = _payment(payment_method, paid, reference, total)
+    if basket_discount >= sum(after_line):
+        raise InvalidSale(
+            _l("Potongan belanja harus lebih kecil dari total."),
+            fields={"basket_discount": [str(_l("Terlalu besar."))]},
+        )
+    shares = split(basket_discount, after_line) if basket_discount else [0] * len(priced)
+    discounts = [d + share for (_, _, _, d), share in zip(priced, shares, strict=True)]
+    amounts = [a - share for a, share in zip(after_line, shares, strict=True)]
+    if any(a <= 0 for a in amounts):
+        raise InvalidSale(_l("Potongan belanja terlalu besar untuk salah satu barang."))
+    total = sum(amounts)
+    discount_total = sum(discounts)
+    payments, change = _settle(tenders, total)
+    method = payments[0][0] if len(payments) == 1 else MIXED
+    repeat = db.session.scalar(select(Sale).where(Sale.idempotency_key == idempotency_key))
     if repeat is not None:
         if (repeat.total, repeat.payment_method) != (total, method):
             raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
         db.session.commit()
         return repeat
     member_id = _member_id(member_number)
-    if db.session.scalar(select(func.count()).select_from(Location).where(Location.id == location_id)) != 1:
-        raise InvalidSale(_l("Lokasi penjualan tidak ditemukan."))
+    credit_amount = sum(a for m, a, _ in payments if m == PaymentMethod.KREDIT.value)
+    if credit_amount and member_id is None:
+        raise InvalidSale(
+            _l("Kasbon hanya untuk anggota: isi nomor anggota."),
+            fields={"member_number": [str(_l("Wajib diisi."))]},
+        )
+    shift = _shift_for_sale(kasir_id, location_id)
     wanted: dict[int, int] = defaultdict(int)
-    for product, quantity, _ in priced:
+    for product, quantity, _, _ in priced:
         wanted[product.id] += quantity
     balances = inventory.lock_balances(list(wanted), location_id)
     for product_id in sorted(wanted):
         balance = balances.get(product_id)
-        have = balance.quantity if balance is not None else 0
+        have = _sellable(balance)
         if wanted[product_id] > have:
             product = products[product_id]
             raise OutOfStock(
@@ -173,14 +670,46 @@ def _checkout(
                 fields={"lines": [str(_l("Stok tidak cukup."))]},
             )
     costs = {pid: inventory.cost_of(balances[pid], q) for pid, q in wanted.items()}
+    line_costs = _line_costs(priced, costs, wanted)
+    approved_by = None
+    below = [
+        (product, amount, cost)
+        for (product, _, _, _), amount, cost, disc in zip(priced, amounts, line_costs, discounts, strict=True)
+        if disc and amount < cost
+    ]
+    if below:
+        product, amount, cost = below[0]
+        if supervisor_id is None and not supervisor_pin:
+            raise ApprovalRequired(
+                _l(
+                    "Harga %(name)s setelah potongan (%(amount)s) di bawah harga pokok (%(cost)s): "
+                    "perlu persetujuan supervisor dengan PIN.",
+                    name=product.name,
+                    amount=format_rupiah(amount),
+                    cost=format_rupiah(cost),
+                ),
+                fields={"supervisor_id": [str(_l("Wajib diisi."))]},
+            )
+        approved_by = verify_supervisor(supervisor_id, supervisor_pin, kasir_id=kasir_id)
+    if credit_amount and member_id is not None:
+        _charge_credit(member_id, credit_amount)
     cost_total = sum(costs.values())
-    entry_lines = [debit(CASH if method == PaymentMethod.TUNAI else BANK, total), credit(SALES, total)]
+    cash_in = sum(a for m, a, _ in payments if m == PaymentMethod.TUNAI.value) - change
+    bank_in = sum(a for m, a, _ in payments if m in (PaymentMethod.QRIS.value, PaymentMethod.TRANSFER.value))
+    entry_lines: list[NewLine] = []
+    if cash_in:
+        entry_lines.append(debit(CASH, cash_in))
+    if bank_in:
+        entry_lines.append(debit(BANK, bank_in))
+    if credit_amount:
+        entry_lines.append(debit(MEMBER_RECEIVABLE, credit_amount))
+    entry_lines.append(credit(SALES, total))
     if cost_total:
         entry_lines += [debit(COST_OF_SALES, cost_total), credit(INVENTORY, cost_total)]
     entry = ledger.post(
         NewEntry(
             entry_date=on,
-            description=f"Penjualan gerai ({method.value})",
+            description=f"Penjualan gerai ({method})",
             source_module=SOURCE,
             source_id=idempotency_key,
             idempotency_key=f"pos:sale:{idempotency_key}",
@@ -188,26 +717,100 @@ def _checkout(
         ),
         posted_by=kasir_id,
     )
+    tendered = sum(a for _, a, _ in payments)
+    references = [ref for _, _, ref in payments if ref]
     sale = Sale(
         location_id=location_id,
+        shift_id=shift.id,
         member_id=member_id,
         kasir_id=kasir_id,
         sold_on=on,
         total=total,
+        discount=discount_total,
+        discount_approved_by=approved_by,
         cost=cost_total,
-        payment_method=method.value,
-        paid=paid_amount,
-        change=paid_amount - total,
-        payment_reference=ref,
+        payment_method=method,
+        paid=tendered,
+        change=change,
+        payment_reference=references[0] if references else None,
         idempotency_key=idempotency_key,
         journal_entry_id=entry.id,
     )
     db.session.add(sale)
     db.session.flush()
+    tenant_id = sale.tenant_id
+    db.session.execute(
+        insert(SaleLine),
+        [
+            {
+                "tenant_id": tenant_id,
+                "sale_id": sale.id,
+                "product_id": product.id,
+                "quantity": quantity,
+                "price": price,
+                "discount": disc,
+                "amount": amount,
+                "cost": cost,
+            }
+            for (product, quantity, price, _), disc, amount, cost in zip(
+                priced, discounts, amounts, line_costs, strict=True
+            )
+        ],
+    )
+    db.session.execute(
+        insert(Payment),
+        [
+            {"tenant_id": tenant_id, "sale_id": sale.id, "method": m, "amount": a, "reference": ref}
+            for m, a, ref in payments
+        ],
+    )
+    for product_id in sorted(wanted):
+        try:
+            inventory.take(
+                balances[product_id],
+                wanted[product_id],
+                kind=MoveKind.SALE,
+                on=on,
+                description=f"Penjualan #{sale.id}",
+                idempotency_key=f"pos:{sale.id}:{product_id}",
+                user_id=kasir_id,
+                journal_entry_id=entry.id,
+            )
+        except inventory.OutOfStock as err:
+            product = products[product_id]
+            raise OutOfStock(
+                _l("Stok %(name)s tidak cukup (sebagian sudah dipesan).", name=product.name),
+                fields={"lines": [str(_l("Stok tidak cukup."))]},
+            ) from err
+    if approved_by is not None:
+        audit.record(
+            "pos.discount_below_cost_approved",
+            "pos_sale",
+            sale.id,
+            after={"discount": discount_total, "supervisor_id": approved_by},
+            actor_id=kasir_id,
+        )
+    db.session.flush()
+    db.session.commit()
+    return sale
+
+
+def _sellable(balance: StockBalance | None) -> int:
+    if balance is None:
+        return 0
+    reserved = getattr(balance, "reserved", 0) or 0  # units held for Kophub orders are not for the counter
+    return int(balance.quantity - reserved)
+
+
+def _line_costs(
+    priced: list[tuple[Product, int, int, int]], costs: dict[int, int], wanted: dict[int, int]
+) -> list[int]:
+    """Each line's cost: a product on several lines shares its cost by quantity, the last line
+    taking the rest."""
     remaining = dict(costs)
     left = dict(wanted)
-    for product, quantity, price in priced:
-        # a product on several lines shares its cost by quantity, the last line taking the rest
+    result = []
+    for product, quantity, _, _ in priced:
         share = (
             remaining[product.id]
             if quantity == left[product.id]
@@ -215,30 +818,8 @@ def _checkout(
         )
         remaining[product.id] -= share
         left[product.id] -= quantity
-        db.session.add(
-            SaleLine(
-                sale_id=sale.id,
-                product_id=product.id,
-                quantity=quantity,
-                price=price,
-                amount=quantity * price,
-                cost=share,
-            )
-        )
-    for product_id in sorted(wanted):
-        inventory.take(
-            balances[product_id],
-            wanted[product_id],
-            kind=MoveKind.SALE,
-            on=on,
-            description=f"Penjualan #{sale.id}",
-            idempotency_key=f"pos:{sale.id}:{product_id}",
-            user_id=kasir_id,
-            journal_entry_id=entry.id,
-        )
-    db.session.flush()
-    db.session.commit()
-    return sale
+        result.append(share)
+    return result
 
 
 def _validate_lines(lines: Any) -> list[CartLine]:
@@ -250,42 +831,104 @@ def _validate_lines(lines: Any) -> list[CartLine]:
     for line in lines:
         if not isinstance(line, CartLine):
             raise InvalidSale(_l("Baris penjualan tidak sah."))
-        if not isinstance(line.product_id, int) or isinstance(line.product_id, bool):
+        if not _is_int(line.product_id):
             raise InvalidSale(
                 _l("Barang tidak dikenal."), fields={"lines": [str(_l("Barang tidak dikenal."))]}
             )
         q = line.quantity
-        if not isinstance(q, int) or isinstance(q, bool) or not 0 < q <= MAX_QUANTITY:
+        if not _is_int(q) or not 0 < q <= MAX_QUANTITY:
             raise InvalidSale(
                 _l("Jumlah harus bilangan bulat positif."), fields={"lines": [str(_l("Jumlah tidak sah."))]}
+            )
+        if not _is_int(line.discount) or line.discount < 0:
+            raise InvalidSale(
+                _l("Potongan harus rupiah bulat, tidak negatif."),
+                fields={"lines": [str(_l("Potongan tidak sah."))]},
             )
         cart.append(line)
     return cart
 
 
-def _payment(method: Any, paid: Any, reference: Any, total: int) -> tuple[PaymentMethod, int, str | None]:
-    try:
-        chosen = PaymentMethod(method)
-    except ValueError:
-        raise InvalidSale(
-            _l("Cara bayar tidak dikenal."),
-            fields={"payment_method": [str(_l("Pilih tunai, QRIS atau transfer."))]},
-        ) from None
-    if chosen == PaymentMethod.TUNAI:
-        amount = total if paid is None else paid
-        if not isinstance(amount, int) or isinstance(amount, bool) or amount < total or amount > MAX_AMOUNT:
+def _settle(tenders: list[Tender], total: int) -> tuple[list[tuple[str, int, str | None]], int]:
+    """The payments as (method, amount, reference) and the change. Non-cash parts may not exceed
+    what is due; cash covers the rest and gives change; one part per method."""
+    methods: list[PaymentMethod] = []
+    for tender in tenders:
+        try:
+            methods.append(PaymentMethod(tender.method))
+        except ValueError:
             raise InvalidSale(
-                _l("Uang diterima kurang dari total %(total)s.", total=format_rupiah(total)),
+                _l("Cara bayar tidak dikenal."),
+                fields={"payment_method": [str(_l("Pilih tunai, QRIS, transfer atau kasbon."))]},
+            ) from None
+    if len(set(methods)) != len(methods):
+        raise InvalidSale(_l("Setiap cara bayar cukup satu kali."))
+    non_cash: list[tuple[str, int, str | None]] = []
+    cash_tender: Tender | None = None
+    for method, tender in zip(methods, tenders, strict=True):
+        if method == PaymentMethod.TUNAI:
+            cash_tender = tender
+            continue
+        amount = tender.amount
+        if amount is None and len(tenders) == 1:
+            amount = total
+        if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
+            raise InvalidSale(
+                _l("Jumlah pembayaran %(method)s harus rupiah bulat positif.", method=_method_label(method)),
+                fields={"paid": [str(_l("Tidak sah."))]},
+            )
+        ref = None
+        if method in (PaymentMethod.QRIS, PaymentMethod.TRANSFER):
+            ref = tender.reference.strip() if isinstance(tender.reference, str) else ""
+            if not ref or len(ref) > 60:
+                raise InvalidSale(
+                    _l("Nomor referensi pembayaran %(method)s wajib diisi.", method=_method_label(method)),
+                    fields={"reference": [str(_l("Wajib diisi."))]},
+                )
+        non_cash.append((method.value, amount, ref))
+    non_cash_total = sum(a for _, a, _ in non_cash)
+    if non_cash_total > total:
+        raise InvalidSale(
+            _l(
+                "Pembayaran non-tunai %(paid)s melebihi total %(total)s; kembalian hanya dari tunai.",
+                paid=format_rupiah(non_cash_total),
+                total=format_rupiah(total),
+            ),
+            fields={"paid": [str(_l("Melebihi total."))]},
+        )
+    due_in_cash = total - non_cash_total
+    if cash_tender is None:
+        if due_in_cash:
+            raise InvalidSale(
+                _l(
+                    "Pembayaran kurang %(short)s dari total %(total)s.",
+                    short=format_rupiah(due_in_cash),
+                    total=format_rupiah(total),
+                ),
                 fields={"paid": [str(_l("Kurang dari total."))]},
             )
-        return chosen, amount, None
-    ref = reference.strip() if isinstance(reference, str) else ""
-    if not ref or len(ref) > 60:
+        return non_cash, 0
+    cash = due_in_cash if cash_tender.amount is None else cash_tender.amount
+    if not _is_int(cash) or cash < due_in_cash or cash > MAX_AMOUNT or cash <= 0:
         raise InvalidSale(
-            _l("Nomor referensi pembayaran %(method)s wajib diisi.", method=chosen.value.upper()),
-            fields={"reference": [str(_l("Wajib diisi."))]},
+            _l("Uang diterima kurang dari total %(total)s.", total=format_rupiah(due_in_cash)),
+            fields={"paid": [str(_l("Kurang dari total."))]},
         )
-    return chosen, total, ref
+    return [(PaymentMethod.TUNAI.value, cash, None), *non_cash], cash - due_in_cash
+
+
+def _method_label(method: PaymentMethod | str) -> str:
+    return {
+        "tunai": str(_l("Tunai")),
+        "qris": "QRIS",
+        "transfer": str(_l("Transfer")),
+        "kredit": str(_l("Kasbon")),
+        MIXED: str(_l("Campuran")),
+    }.get(str(method), str(method))
+
+
+def method_label(method: str) -> str:
+    return _method_label(method)
 
 
 def _member_id(member_number: Any) -> int | None:
@@ -307,7 +950,202 @@ def _member_id(member_number: Any) -> int | None:
     return member.id
 
 
+# --- member kasbon --------------------------------------------------------------------------------
+
+
+def _credit_for_update(member_id: int) -> MemberCredit:
+    tenant_id = require_tenant()
+    db.session.execute(
+        pg_insert(MemberCredit)
+        .values(tenant_id=tenant_id, member_id=member_id, balance=0)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "member_id"])
+    )
+    row = db.session.scalar(
+        select(MemberCredit)
+        .where(MemberCredit.member_id == member_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise InvariantViolation("member credit row missing after upsert")
+    return row
+
+
+def credit_limit_of(row: MemberCredit | None) -> int:
+    if row is not None and row.credit_limit is not None:
+        return row.credit_limit
+    return settings().default_credit_limit
+
+
+def _charge_credit(member_id: int, amount: int) -> None:
+    row = _credit_for_update(member_id)
+    limit = credit_limit_of(row)
+    if row.balance + amount > limit:
+        room = max(limit - row.balance, 0)
+        raise CreditLimitExceeded(
+            _l(
+                "Kasbon melebihi batas: batas %(limit)s, kasbon berjalan %(balance)s, sisa %(room)s.",
+                limit=format_rupiah(limit),
+                balance=format_rupiah(row.balance),
+                room=format_rupiah(room),
+            ),
+            fields={"paid": [str(_l("Melebihi batas kasbon."))]},
+        )
+    row.balance += amount
+
+
+@dataclass(frozen=True)
+class CreditStatus:
+    member: Member
+    balance: int
+    limit: int
+    own_limit: int | None
+
+
+def credit_status(member_number: str) -> CreditStatus:
+    require_tenant()
+    member = membership.member_by_number(member_number) if isinstance(member_number, str) else None
+    if member is None:
+        raise NotFound(_l("Anggota tidak ditemukan."))
+    row = db.session.scalar(select(MemberCredit).where(MemberCredit.member_id == member.id))
+    return CreditStatus(
+        member, row.balance if row else 0, credit_limit_of(row), row.credit_limit if row else None
+    )
+
+
+@_refusing
+def set_credit_limit(member_number: str, limit: Any) -> CreditStatus:
+    """Give a member their own kasbon limit (None: the cooperative's default)."""
+    if limit is not None and (not _is_int(limit) or not 0 <= limit <= MAX_FLOAT):
+        raise InvalidSale(
+            _l("Batas kasbon harus rupiah bulat, 0 sampai 100 juta."),
+            fields={"credit_limit": [str(_l("Tidak sah."))]},
+        )
+    status = credit_status(member_number)
+    row = _credit_for_update(status.member.id)
+    before = row.credit_limit
+    row.credit_limit = limit
+    audit.record(
+        "pos.credit_limit_set", "member", status.member.id, before={"limit": before}, after={"limit": limit}
+    )
+    db.session.commit()
+    return credit_status(member_number)
+
+
+@_refusing
+def repay_credit(
+    member_number: str,
+    amount: Any,
+    *,
+    method: str,
+    reference: str | None,
+    kasir_id: int,
+    idempotency_key: str,
+    on: date | None = None,
+) -> CreditRepayment:
+    """A member pays back kasbon at the counter: Kas or Bank debited, Piutang Anggota credited."""
+    require_tenant()
+    if not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= 100:
+        raise InvalidSale(_l("Kunci transaksi tidak sah; muat ulang halaman."))
+    repeat = db.session.scalar(
+        select(CreditRepayment).where(CreditRepayment.idempotency_key == idempotency_key)
+    )
+    if repeat is not None:
+        return repeat
+    if method not in (PaymentMethod.TUNAI.value, PaymentMethod.QRIS.value, PaymentMethod.TRANSFER.value):
+        raise InvalidSale(_l("Cara bayar tidak dikenal."), fields={"method": [str(_l("Tidak dikenal."))]})
+    if not _is_int(amount) or amount <= 0:
+        raise InvalidSale(
+            _l("Jumlah harus rupiah bulat positif."), fields={"amount": [str(_l("Tidak sah."))]}
+        )
+    ref = reference.strip() if isinstance(reference, str) and reference.strip() else None
+    if method != PaymentMethod.TUNAI.value and (ref is None or len(ref) > 60):
+        raise InvalidSale(
+            _l("Nomor referensi pembayaran %(method)s wajib diisi.", method=_method_label(method)),
+            fields={"reference": [str(_l("Wajib diisi."))]},
+        )
+    if method == PaymentMethod.TUNAI.value:
+        ref = None
+    status = credit_status(member_number)
+    shift = open_shift_of(kasir_id)
+    if shift is None:
+        raise NoOpenShift(_l("Belum ada shift terbuka. Buka shift dengan modal awal sebelum berjualan."))
+    row = _credit_for_update(status.member.id)
+    if amount > row.balance:
+        raise InvalidSale(
+            _l(
+                "Kasbon %(name)s hanya %(balance)s.",
+                name=status.member.name,
+                balance=format_rupiah(row.balance),
+            ),
+            fields={"amount": [str(_l("Melebihi kasbon."))]},
+        )
+    day = on or date.today()
+    entry = ledger.post(
+        NewEntry(
+            entry_date=day,
+            description=f"Pelunasan kasbon gerai {status.member.member_number}",
+            source_module=SOURCE,
+            source_id=f"kasbon:{status.member.id}",
+            idempotency_key=f"pos:kasbon:{idempotency_key}",
+            lines=[debit(CASH if ref is None else BANK, amount), credit(MEMBER_RECEIVABLE, amount)],
+        ),
+        posted_by=kasir_id,
+    )
+    row.balance -= amount
+    repayment = CreditRepayment(
+        member_id=status.member.id,
+        shift_id=shift.id,
+        kasir_id=kasir_id,
+        paid_on=day,
+        amount=amount,
+        method=method,
+        reference=ref,
+        idempotency_key=idempotency_key,
+        journal_entry_id=entry.id,
+    )
+    db.session.add(repayment)
+    db.session.flush()
+    audit.record("pos.credit_repaid", "member", status.member.id, after={"amount": amount, "method": method})
+    db.session.commit()
+    return repayment
+
+
+# --- receipts -------------------------------------------------------------------------------------
+
+
 def receipt(sale_id: int) -> Receipt:
+    """A sale as its receipt, without recording a print (for the API and the screen)."""
+    return _receipt(sale_id, copy_number=0)
+
+
+@_refusing
+def print_receipt(sale_id: int, *, printed_by: int | None, form: str) -> Receipt:
+    """Record a print of the receipt and return it: the first print is the original, every later
+    one a copy (SALINAN) with its number, audited."""
+    require_tenant()
+    if form not in ("html58", "html80", "pdf58", "pdf80"):
+        raise InvalidSale(_l("Bentuk struk tidak dikenal."))
+    sale = db.session.scalar(select(Sale).where(Sale.id == sale_id).with_for_update())
+    if sale is None:
+        raise NotFound(_l("Penjualan tidak ditemukan."))
+    number = (
+        int(
+            db.session.scalar(
+                select(func.coalesce(func.max(ReceiptPrint.number), 0)).where(ReceiptPrint.sale_id == sale.id)
+            )
+            or 0
+        )
+        + 1
+    )
+    db.session.add(ReceiptPrint(sale_id=sale.id, number=number, printed_by=printed_by, form=form))
+    if number > 1:
+        audit.record("pos.receipt_reprinted", "pos_sale", sale.id, after={"copy": number - 1, "form": form})
+    db.session.commit()
+    return _receipt(sale_id, copy_number=number)
+
+
+def _receipt(sale_id: int, *, copy_number: int) -> Receipt:
     require_tenant()
     sale = db.session.scalar(select(Sale).where(Sale.id == sale_id))
     if sale is None:
@@ -321,7 +1159,426 @@ def receipt(sale_id: int) -> Receipt:
     member = None
     if sale.member_id is not None:
         member = db.session.scalar(select(Member).where(Member.id == sale.member_id))
-    return Receipt(sale, [(line, product) for line, product in rows], member)
+    payments = list(
+        db.session.scalars(select(Payment).where(Payment.sale_id == sale.id).order_by(Payment.id))
+    )
+    kasir_name = (
+        db.session.scalar(select(User.name).where(User.id == sale.kasir_id)) if sale.kasir_id else None
+    )
+    returns = list(
+        db.session.scalars(select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id))
+    )
+    return Receipt(
+        sale, [(line, product) for line, product in rows], member, payments, kasir_name, returns, copy_number
+    )
+
+
+def returned_quantities(sale_id: int) -> dict[int, int]:
+    """How much of each line of a sale has come back already."""
+    require_tenant()
+    rows = db.session.execute(
+        select(ReturnLine.sale_line_id, func.sum(ReturnLine.quantity))
+        .join(
+            SaleReturn,
+            (SaleReturn.id == ReturnLine.return_id) & (SaleReturn.tenant_id == ReturnLine.tenant_id),
+        )
+        .where(SaleReturn.sale_id == sale_id)
+        .group_by(ReturnLine.sale_line_id)
+    )
+    return {int(line_id): int(q) for line_id, q in rows}
+
+
+def can_void(sale: Sale) -> bool:
+    """A sale may be voided while its shift is open and nothing of it has come back."""
+    shift = (
+        db.session.scalar(select(Shift.closed_at).where(Shift.id == sale.shift_id)) if sale.shift_id else None
+    )
+    if sale.shift_id is None or shift is not None:
+        return False
+    return db.session.scalar(select(SaleReturn.id).where(SaleReturn.sale_id == sale.id).limit(1)) is None
+
+
+def products_by_id(ids: list[int]) -> list[Product]:
+    require_tenant()
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Product).where(Product.id.in_(set(ids)))))
+
+
+def search_products(query: Any, limit: int = 8) -> list[Product]:
+    """Active products whose code starts with, or whose name contains, what was typed (the code's
+    exact match first). A read of inventory's products for the counter's search as you type."""
+    require_tenant()
+    text_ = query.strip() if isinstance(query, str) else ""
+    if not text_ or len(text_) > 40:
+        return []
+    pattern = text_.replace("\\", "").replace("%", "").replace("_", "")
+    if not pattern:
+        return []
+    code = pattern.upper()
+    stmt = (
+        select(Product)
+        .where(Product.active.is_(True))
+        .where(Product.code.startswith(code) | Product.name.ilike(f"%{pattern}%"))
+        .order_by((Product.code != code), Product.name)
+        .limit(max(1, min(limit, 20)))
+    )
+    return list(db.session.scalars(stmt))
+
+
+def recent_sales(kasir_id: int | None = None, limit: int = 30) -> list[Sale]:
+    require_tenant()
+    stmt = select(Sale).order_by(Sale.id.desc()).limit(min(limit, 200))
+    if kasir_id is not None:
+        stmt = stmt.where(Sale.kasir_id == kasir_id)
+    return list(db.session.scalars(stmt))
+
+
+# --- voids and returns ----------------------------------------------------------------------------
+
+
+@_refusing
+def void_sale(
+    sale_id: int,
+    *,
+    reason: Any,
+    kasir_id: int,
+    supervisor_id: Any,
+    supervisor_pin: Any,
+    idempotency_key: str,
+) -> SaleReturn:
+    """Cancel a whole sale while its shift is still open: every unit goes back on the shelf at the
+    cost it left with, each payment is given back as it came, and the sale's entry is mirrored."""
+    require_tenant()
+    repeat = _repeat_return(idempotency_key)
+    if repeat is not None:
+        return repeat
+    reason_text = _reason(reason)
+    sale = _sale_for_update(sale_id)
+    shift = db.session.scalar(select(Shift).where(Shift.id == sale.shift_id))
+    if shift is None or shift.closed_at is not None:
+        raise InvalidSale(
+            _l("Void hanya dalam shift yang sama; shift penjualan ini sudah ditutup, pakai retur.")
+        )
+    if db.session.scalar(select(SaleReturn.id).where(SaleReturn.sale_id == sale.id)) is not None:
+        raise InvalidSale(_l("Penjualan ini sudah diretur atau di-void."))
+    approved = verify_supervisor(supervisor_id, supervisor_pin, kasir_id=kasir_id)
+    lines = list(
+        db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.id))
+    )
+    payments = list(db.session.scalars(select(Payment).where(Payment.sale_id == sale.id)))
+    cash = sum(p.amount for p in payments if p.method == PaymentMethod.TUNAI.value) - sale.change
+    bank = sum(
+        p.amount for p in payments if p.method in (PaymentMethod.QRIS.value, PaymentMethod.TRANSFER.value)
+    )
+    owed = sum(p.amount for p in payments if p.method == PaymentMethod.KREDIT.value)
+    if cash + bank + owed != sale.total:
+        raise InvariantViolation(f"payments of sale {sale.id} do not sum to its total")
+    entry = ledger.reverse(
+        sale.journal_entry_id, f"void penjualan #{sale.id}: {reason_text}", f"pos:void:{sale.id}"
+    )
+    return _write_return(
+        sale,
+        kind=ReturnKind.VOID,
+        shift_id=shift.id,
+        kasir_id=kasir_id,
+        supervisor_id=approved,
+        reason=reason_text,
+        taken=[(line, line.quantity, line.amount, line.cost, True) for line in lines],
+        refunds=(cash, bank, owed),
+        entry_id=entry.id,
+        idempotency_key=idempotency_key,
+    )
+
+
+@_refusing
+def return_items(
+    sale_id: int,
+    items: list[ReturnRequest],
+    *,
+    reason: Any,
+    kasir_id: int,
+    supervisor_id: Any,
+    supervisor_pin: Any,
+    idempotency_key: str,
+    on: date | None = None,
+) -> SaleReturn:
+    """Take back some units of a sale: each line is refunded at the net price paid (its discount
+    share included); goods in good order go back on the shelf, damaged ones are written off (their
+    cost stays in HPP). Refunded to the member's kasbon first, the rest in cash from the drawer."""
+    require_tenant()
+    repeat = _repeat_return(idempotency_key)
+    if repeat is not None:
+        return repeat
+    reason_text = _reason(reason)
+    if (
+        not isinstance(items, list | tuple)
+        or not items
+        or not all(isinstance(i, ReturnRequest) for i in items)
+    ):
+        raise InvalidSale(_l("Pilih barang yang diretur."), fields={"lines": [str(_l("Wajib diisi."))]})
+    sale = _sale_for_update(sale_id)
+    shift = open_shift_of(kasir_id)
+    if shift is None:
+        raise NoOpenShift(_l("Belum ada shift terbuka. Buka shift dengan modal awal sebelum berjualan."))
+    if db.session.scalar(
+        select(SaleReturn.id).where(SaleReturn.sale_id == sale.id, SaleReturn.kind == ReturnKind.VOID.value)
+    ):
+        raise InvalidSale(_l("Penjualan ini sudah di-void."))
+    lines = {
+        line.id: line for line in db.session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id))
+    }
+    already = returned_quantities(sale.id)
+    wanted: dict[int, int] = defaultdict(int)
+    for item in items:
+        if item.sale_line_id not in lines:
+            raise InvalidSale(_l("Baris penjualan tidak dikenal."))
+        if not _is_int(item.quantity) or item.quantity <= 0:
+            raise InvalidSale(
+                _l("Jumlah retur harus bilangan bulat positif."),
+                fields={"lines": [str(_l("Jumlah tidak sah."))]},
+            )
+        wanted[item.sale_line_id] += item.quantity
+    for line_id, quantity in wanted.items():
+        line = lines[line_id]
+        left = line.quantity - already.get(line_id, 0)
+        if quantity > left:
+            raise InvalidSale(
+                _l("Retur melebihi yang dibeli: tersisa %(left)s yang bisa diretur.", left=left),
+                fields={"lines": [str(_l("Melebihi pembelian."))]},
+            )
+    approved = verify_supervisor(supervisor_id, supervisor_pin, kasir_id=kasir_id)
+    taken = []
+    for item in items:
+        line = lines[item.sale_line_id]
+        # the last units of a line take what is left of its amount and cost, so nothing strays
+        left_before = line.quantity - already.get(line.id, 0)
+        amount_left = line.amount - _returned_amount(sale.id, line.id, "amount")
+        cost_left = line.cost - _returned_amount(sale.id, line.id, "cost")
+        if item.quantity == left_before:
+            amount, cost = amount_left, cost_left
+        else:
+            amount = line.amount * item.quantity // line.quantity
+            cost = line.cost * item.quantity // line.quantity
+        already[line.id] = already.get(line.id, 0) + item.quantity
+        taken.append((line, item.quantity, amount, cost, bool(item.restock)))
+    amount_total = sum(t[2] for t in taken)
+    if amount_total <= 0:
+        raise InvalidSale(_l("Nilai retur nol."))
+    owed_on_sale = db.session.scalar(
+        select(func.coalesce(func.sum(Payment.amount), 0)).where(
+            Payment.sale_id == sale.id, Payment.method == PaymentMethod.KREDIT.value
+        )
+    )
+    credit_refunded = db.session.scalar(
+        select(func.coalesce(func.sum(SaleReturn.refund_credit), 0)).where(SaleReturn.sale_id == sale.id)
+    )
+    to_credit = min(amount_total, int(owed_on_sale or 0) - int(credit_refunded or 0))
+    if to_credit and sale.member_id is not None:
+        # what the member still owes; checked again under the lock when it is reduced
+        balance = db.session.scalar(
+            select(MemberCredit.balance).where(MemberCredit.member_id == sale.member_id)
+        )
+        to_credit = max(min(to_credit, int(balance or 0)), 0)
+    to_cash = amount_total - to_credit
+    restocked_cost = sum(t[3] for t in taken if t[4])
+    entry_lines = [debit(SALES, amount_total)]
+    if to_cash:
+        entry_lines.append(credit(CASH, to_cash))
+    if to_credit:
+        entry_lines.append(credit(MEMBER_RECEIVABLE, to_credit))
+    if restocked_cost:
+        entry_lines += [debit(INVENTORY, restocked_cost), credit(COST_OF_SALES, restocked_cost)]
+    entry = ledger.post(
+        NewEntry(
+            entry_date=on or date.today(),
+            description=f"Retur penjualan #{sale.id}: {reason_text}"[:500],
+            source_module=SOURCE,
+            source_id=f"sale:{sale.id}",
+            idempotency_key=f"pos:return:{idempotency_key}",
+            lines=entry_lines,
+        ),
+        posted_by=kasir_id,
+    )
+    return _write_return(
+        sale,
+        kind=ReturnKind.RETUR,
+        shift_id=shift.id,
+        kasir_id=kasir_id,
+        supervisor_id=approved,
+        reason=reason_text,
+        taken=taken,
+        refunds=(to_cash, 0, to_credit),
+        entry_id=entry.id,
+        idempotency_key=idempotency_key,
+        on=on,
+    )
+
+
+def _returned_amount(sale_id: int, line_id: int, column: str) -> int:
+    col = ReturnLine.amount if column == "amount" else ReturnLine.cost
+    return int(
+        db.session.scalar(select(func.coalesce(func.sum(col), 0)).where(ReturnLine.sale_line_id == line_id))
+        or 0
+    )
+
+
+def _write_return(
+    sale: Sale,
+    *,
+    kind: ReturnKind,
+    shift_id: int,
+    kasir_id: int,
+    supervisor_id: int,
+    reason: str,
+    taken: list[tuple[SaleLine, int, int, int, bool]],
+    refunds: tuple[int, int, int],
+    entry_id: int,
+    idempotency_key: str,
+    on: date | None = None,
+) -> SaleReturn:
+    cash, bank, owed = refunds
+    day = on or date.today()
+    back: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for line, quantity, _, cost, restock in taken:
+        if restock:
+            q, v = back[line.product_id]
+            back[line.product_id] = (q + quantity, v + cost)
+    for product_id in sorted(back):  # stock before kasbon: the lock order of a checkout
+        quantity, value = back[product_id]
+        _put_back(
+            product_id,
+            sale.location_id,
+            quantity,
+            value,
+            description=f"{'Void' if kind == ReturnKind.VOID else 'Retur'} penjualan #{sale.id}",
+            idempotency_key=f"pos:{kind.value}:{idempotency_key}:{product_id}",
+            user_id=kasir_id,
+            journal_entry_id=entry_id,
+            on=day,
+        )
+    if owed and sale.member_id is not None:
+        row = _credit_for_update(sale.member_id)
+        if owed > row.balance:
+            raise InvalidSale(
+                _l("Kasbon anggota tinggal %(b)s; kembalikan sisanya tunai.", b=format_rupiah(row.balance))
+            )
+        row.balance -= owed
+    returned = SaleReturn(
+        sale_id=sale.id,
+        kind=kind.value,
+        shift_id=shift_id,
+        kasir_id=kasir_id,
+        supervisor_id=supervisor_id,
+        returned_on=day,
+        reason=reason,
+        amount=cash + bank + owed,
+        cost=sum(t[3] for t in taken),
+        refund_cash=cash,
+        refund_bank=bank,
+        refund_credit=owed,
+        idempotency_key=idempotency_key,
+        journal_entry_id=entry_id,
+    )
+    db.session.add(returned)
+    db.session.flush()
+    db.session.execute(
+        insert(ReturnLine),
+        [
+            {
+                "tenant_id": sale.tenant_id,
+                "return_id": returned.id,
+                "sale_line_id": line.id,
+                "product_id": line.product_id,
+                "quantity": quantity,
+                "amount": amount,
+                "cost": cost,
+                "restocked": restock,
+            }
+            for line, quantity, amount, cost, restock in taken
+        ],
+    )
+    audit.record(
+        f"pos.sale_{kind.value}",
+        "pos_sale",
+        sale.id,
+        after={
+            "return_id": returned.id,
+            "amount": returned.amount,
+            "supervisor_id": supervisor_id,
+            "reason": reason,
+        },
+        actor_id=kasir_id,
+    )
+    db.session.commit()
+    return returned
+
+
+def _put_back(
+    product_id: int,
+    location_id: int,
+    quantity: int,
+    value: int,
+    *,
+    description: str,
+    idempotency_key: str,
+    user_id: int,
+    journal_entry_id: int,
+    on: date,
+) -> None:
+    """Units sold here come back on the shelf at the cost they left with: the balance (locked, in
+    product-id order by the caller's loop) grows and a sale move with a positive quantity records
+    it. The inventory service has no use case for a customer return yet; this is the one place the
+    counter writes a stock move itself, the mirror of `inventory.take`."""
+    balance = inventory.lock_balances([product_id], location_id).get(product_id)
+    if balance is None:
+        raise InvariantViolation(f"product {product_id} was sold at {location_id} but has no balance")
+    balance.quantity += quantity
+    balance.value += value
+    db.session.add(
+        StockMove(
+            product_id=product_id,
+            location_id=location_id,
+            kind=MoveKind.SALE.value,
+            quantity=quantity,
+            value=value,
+            quantity_after=balance.quantity,
+            value_after=balance.value,
+            occurred_on=on,
+            description=description[:200],
+            idempotency_key=idempotency_key,
+            journal_entry_id=journal_entry_id,
+            user_id=user_id,
+        )
+    )
+
+
+def _repeat_return(idempotency_key: Any) -> SaleReturn | None:
+    if not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= 100:
+        raise InvalidSale(_l("Kunci transaksi tidak sah; muat ulang halaman."))
+    return db.session.scalar(select(SaleReturn).where(SaleReturn.idempotency_key == idempotency_key))
+
+
+def _reason(reason: Any) -> str:
+    text_ = reason.strip() if isinstance(reason, str) else ""
+    if not text_ or len(text_) > 200:
+        raise InvalidSale(
+            _l("Alasan wajib diisi (paling banyak 200 karakter)."),
+            fields={"reason": [str(_l("Wajib diisi."))]},
+        )
+    return text_
+
+
+def _sale_for_update(sale_id: Any) -> Sale:
+    if not _is_int(sale_id):
+        raise NotFound(_l("Penjualan tidak ditemukan."))
+    sale = db.session.scalar(select(Sale).where(Sale.id == sale_id).with_for_update())
+    if sale is None:
+        raise NotFound(_l("Penjualan tidak ditemukan."))
+    return sale
+
+
+# --- figures --------------------------------------------------------------------------------------
 
 
 def sales_on(day: date) -> tuple[int, int]:
@@ -339,16 +1596,164 @@ def member_purchases(year: int) -> dict[int, int]:
 
 
 def purchases_between(start: date, end: date) -> dict[int, int]:
-    """Each member's purchases from `start` to `end` inclusive (rupiah)."""
+    """Each member's net purchases from `start` to `end` inclusive (rupiah): sales less what was
+    voided or returned in the period."""
     require_tenant()
-    rows = db.session.execute(
+    result: dict[int, int] = defaultdict(int)
+    for member_id, total in db.session.execute(
         select(Sale.member_id, func.sum(Sale.total))
         .where(Sale.member_id.is_not(None))
         .where(Sale.sold_on >= start, Sale.sold_on <= end)
         .group_by(Sale.member_id)
-    )
-    return {int(member_id or 0): int(total) for member_id, total in rows}
+    ):
+        result[int(member_id or 0)] += int(total or 0)
+    for member_id, total in db.session.execute(
+        select(Sale.member_id, func.sum(SaleReturn.amount))
+        .join(Sale, (Sale.id == SaleReturn.sale_id) & (Sale.tenant_id == SaleReturn.tenant_id))
+        .where(Sale.member_id.is_not(None))
+        .where(SaleReturn.returned_on >= start, SaleReturn.returned_on <= end)
+        .group_by(Sale.member_id)
+    ):
+        result[int(member_id or 0)] -= int(total or 0)
+    return {m: t for m, t in result.items() if t}
 
 
 # SHU jasa usaha: members' purchases at the gerai count as their transactions with the cooperative.
 shu.sources.register("jasa_usaha", purchases_between)
+
+
+# --- Z report -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ZRow:
+    """One kasir's (or the whole gerai's) day: sales, discounts, how they were paid, what came
+    back, and the drawer."""
+
+    label: str
+    sales: int
+    gross: int
+    discount: int
+    net: int
+    cost: int
+    by_method: dict[str, int]
+    returns: int
+    returned: int
+    opening_float: int
+    expected_cash: int | None
+    counted_cash: int | None
+    variance: int | None
+    open_shifts: int
+
+
+@dataclass(frozen=True)
+class ZReport:
+    day: date
+    location: Location
+    kasir: list[ZRow]
+    gerai: ZRow
+
+
+def z_report(day: date, location_id: int | None = None) -> ZReport:
+    """The day's closing report of a gerai, per kasir and for the gerai."""
+    require_tenant()
+    location = (
+        db.session.scalar(select(Location).where(Location.id == location_id))
+        if location_id is not None
+        else inventory.default_location()
+    )
+    if location is None:
+        raise NotFound(_l("Lokasi tidak ditemukan."))
+    sales = (
+        select(
+            Sale.kasir_id,
+            func.count(),
+            func.coalesce(func.sum(Sale.total + Sale.discount), 0),
+            func.coalesce(func.sum(Sale.discount), 0),
+            func.coalesce(func.sum(Sale.total), 0),
+            func.coalesce(func.sum(Sale.cost), 0),
+            func.coalesce(func.sum(Sale.change), 0),
+        )
+        .where(Sale.sold_on == day, Sale.location_id == location.id)
+        .group_by(Sale.kasir_id)
+    )
+    per_kasir: dict[int | None, dict[str, Any]] = defaultdict(lambda: {"by_method": defaultdict(int)})
+    for kasir_id, count, gross, discount, net, cost, change in db.session.execute(sales):
+        per_kasir[kasir_id].update(
+            sales=count, gross=gross, discount=discount, net=net, cost=cost, change=change
+        )
+    paid = (
+        select(Sale.kasir_id, Payment.method, func.sum(Payment.amount))
+        .join(Sale, (Sale.id == Payment.sale_id) & (Sale.tenant_id == Payment.tenant_id))
+        .where(Sale.sold_on == day, Sale.location_id == location.id)
+        .group_by(Sale.kasir_id, Payment.method)
+    )
+    for kasir_id, method, amount in db.session.execute(paid):
+        per_kasir[kasir_id]["by_method"][method] += int(amount)
+    for data in per_kasir.values():
+        data["by_method"]["tunai"] -= int(data.get("change", 0))
+    returns = (
+        select(SaleReturn.kasir_id, func.count(), func.coalesce(func.sum(SaleReturn.amount), 0))
+        .join(Shift, (Shift.id == SaleReturn.shift_id) & (Shift.tenant_id == SaleReturn.tenant_id))
+        .where(SaleReturn.returned_on == day, Shift.location_id == location.id)
+        .group_by(SaleReturn.kasir_id)
+    )
+    for kasir_id, count, amount in db.session.execute(returns):
+        per_kasir[kasir_id].update(returns=count, returned=amount)
+    shifts = list(
+        db.session.scalars(select(Shift).where(Shift.business_day == day, Shift.location_id == location.id))
+    )
+    for shift in shifts:
+        data = per_kasir[shift.kasir_id]
+        data["float"] = data.get("float", 0) + shift.opening_float
+        data["open"] = data.get("open", 0) + (shift.closed_at is None)
+        if shift.closed_at is not None:
+            for name, value in (
+                ("expected", shift.expected_cash),
+                ("counted", shift.counted_cash),
+                ("variance", shift.variance),
+            ):
+                data[name] = data.get(name, 0) + int(value or 0)
+    ids = [k for k in per_kasir if k is not None]
+    names: dict[int | None, str] = {
+        uid: name for uid, name in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    }
+
+    def row(label: str, data: dict[str, Any]) -> ZRow:
+        return ZRow(
+            label=label,
+            sales=int(data.get("sales", 0)),
+            gross=int(data.get("gross", 0)),
+            discount=int(data.get("discount", 0)),
+            net=int(data.get("net", 0)),
+            cost=int(data.get("cost", 0)),
+            by_method={m.value: int(data["by_method"].get(m.value, 0)) for m in PaymentMethod},
+            returns=int(data.get("returns", 0)),
+            returned=int(data.get("returned", 0)),
+            opening_float=int(data.get("float", 0)),
+            expected_cash=data.get("expected"),
+            counted_cash=data.get("counted"),
+            variance=data.get("variance"),
+            open_shifts=int(data.get("open", 0)),
+        )
+
+    kasir_rows = [
+        row(names.get(k, "–") if k is not None else "–", data)
+        for k, data in sorted(per_kasir.items(), key=lambda kv: names.get(kv[0], ""))
+    ]
+    total: dict[str, Any] = {"by_method": defaultdict(int)}
+    for data in per_kasir.values():
+        for name in ("sales", "gross", "discount", "net", "cost", "returns", "returned", "float", "open"):
+            total[name] = total.get(name, 0) + int(data.get(name, 0))
+        for name in ("expected", "counted", "variance"):
+            if name in data:
+                total[name] = total.get(name, 0) + int(data[name])
+        for method, amount in data["by_method"].items():
+            total["by_method"][method] += amount
+    return ZReport(day, location, kasir_rows, row(location.name, total))
+
+
+def margin_percent(row: ZRow) -> Decimal | None:
+    if not row.net:
+        return None
+    return (Decimal(row.net - row.cost) * 100 / Decimal(row.net)).quantize(Decimal("0.1"))

@@ -174,3 +174,25 @@ def test_the_card_page_without_stripe_says_what_to_do_instead(app, client, selle
     db.session.commit()
     page = client.get(f"/kophub/bayar/{record.id}")
     assert page.status_code == 200 and "Pembayaran kartu sedang tidak tersedia" in page.get_data(as_text=True)
+
+
+def test_the_pages_speak_english_when_asked(app, client, make_client, sellers, shopper):
+    a, _ = sellers
+    record = _checkout_over_http(client, shopper, sellers)
+    client.post("/bahasa", {"locale": "en"})
+    for url, words in (
+        ("/kophub/keranjang", "Cart"),
+        ("/kophub/akun", "Delivery addresses"),
+        ("/kophub/pesanan", "My orders"),
+        (f"/kophub/pesanan/{record.id}", "Awaiting payment"),
+    ):
+        page = client.get(url)
+        assert page.status_code == 200 and words in page.get_data(as_text=True), url
+    staff = make_client()
+    staff.login(a.staff)
+    staff.post("/bahasa", {"locale": "en"})
+    order_id = db.session.scalar(
+        select(CheckoutOrder.order_id).where(CheckoutOrder.cooperative_id == a.coop_id)
+    )
+    page = staff.get(f"/k/{a.coop.slug}/kophub/pesanan/{order_id}").get_data(as_text=True)
+    assert "Awaiting payment" in page and "Money received: confirm" in page
