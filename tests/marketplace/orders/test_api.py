@@ -13,7 +13,9 @@ from marketplace.payments import manual
 from tenants.context import tenant
 
 
-def test_a_cooperative_lists_and_ships_its_orders_and_sees_none_of_another(app, make_client, sellers, shopper):
+def test_a_cooperative_lists_and_ships_its_orders_and_sees_none_of_another(
+    app, make_client, sellers, shopper
+):
     a, b = sellers
     shopper.add(a, 5)
     shopper.add(b, 5)
