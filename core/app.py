@@ -92,8 +92,10 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     from erp.savings.portal import bp as portal_bp
     from erp.savings.views import bp as savings_bp
     from marketplace.buyers.views import bp as buyers_bp
+    from marketplace.listings.views import bp as listings_bp
     from marketplace.orders.views import bp as orders_bp
     from marketplace.payments.views import bp as payments_bp
+    from marketplace.search.views import bp as kophub_bp
     from tenants.dashboards import bp as dashboards_bp
     from tenants.microsite import bp as microsite_bp
     from tenants.registry import bp as registry_bp
@@ -113,6 +115,8 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     app.register_blueprint(satgas_bp)
     app.register_blueprint(microsite_bp)
     app.register_blueprint(dashboards_bp)
+    app.register_blueprint(listings_bp)
+    app.register_blueprint(kophub_bp)
     app.register_blueprint(buyers_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)

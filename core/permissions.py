@@ -124,6 +124,19 @@ _KOPHUB_ORDERS = {
 for _role, _extra in _KOPHUB_ORDERS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# Kophub listings: the manajer and the gudang (and the ketua) publish the cooperative's stock and
+# keep its offers; the board and pengawas read them.
+_KOPHUB_LISTINGS = {
+    "ketua": {"kophub.listings.view", "kophub.listings.manage"},
+    "manajer": {"kophub.listings.view", "kophub.listings.manage"},
+    "gudang": {"kophub.listings.view", "kophub.listings.manage"},
+    "sekretaris": {"kophub.listings.view"},
+    "bendahara": {"kophub.listings.view"},
+    "pengawas": {"kophub.listings.view"},
+}
+for _role, _extra in _KOPHUB_LISTINGS.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
+
 ROLE_LABELS = {
     "ketua": _l("Ketua"),
     "sekretaris": _l("Sekretaris"),
@@ -209,6 +222,7 @@ MENU_ORDER = (
     "loans.reports",
     "pos.counter",
     "inventory.index",
+    "listings.index",
     "ledger.index",
     "registry.profile",
     "registry.formation_page",
