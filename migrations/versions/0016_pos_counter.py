@@ -1,13 +1,14 @@
 """pos counter
 
 Revision ID: 0016_pos_counter
-Revises: 0015_inventory_het_zones
+Revises: 0016_inventory_quotas, 0016_member_photos
 
 The counter grows up: kasir shifts with opening float and counted close, discounts on sales and
 lines, split payments (cash, QRIS, transfer, member credit), voids and returns with their lines,
 receipt prints (original and copies), supervisors' PINs, member kasbon and its repayments, and the
 cooperative's counter settings. New tables under forced row-level security; the append-only ones
-refuse UPDATE and DELETE.
+refuse UPDATE and DELETE. It comes after both 0016 revisions committed beside it, so the history
+has one head.
 """
 
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ APPEND_ONLY = (
 )
 
 revision: str = "0016_pos_counter"
-down_revision: str | None = "0015_inventory_het_zones"
+down_revision: str | tuple[str, ...] | None = ("0016_inventory_quotas", "0016_member_photos")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
