@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     import erp.inventory.api
     import erp.ledger.api
     import erp.loans.api
+    import erp.loans.restructure_views  # more loan pages on the loans blueprint
     import erp.loans.report_views  # loan reports and close of business on the loans blueprint
     import erp.membership.api
     import erp.pos.api
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     from core.views import bp as core_bp
     from erp.inventory.views import bp as inventory_bp
     from erp.ledger.views import bp as ledger_bp
+    from erp.loans.financing_views import bp as financing_bp
     from erp.loans.views import bp as loans_bp
     from erp.membership.views import bp as membership_bp
     from erp.pos.views import bp as pos_bp
@@ -107,6 +109,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     app.register_blueprint(membership_bp)
     app.register_blueprint(savings_bp)
     app.register_blueprint(loans_bp)
+    app.register_blueprint(financing_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(inventory_bp)

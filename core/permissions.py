@@ -83,6 +83,18 @@ for _role in ("ketua", "bendahara", "manajer"):
 for _role, _extra in _LOANS.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# The cooperative's own bank financing: the board, pengawas and manajer read the bank loans and the
+# financing-readiness pack; the bendahara (and the ketua) records the loan and its payments.
+_FINANCING = {
+    "ketua": {"financing.view", "financing.manage"},
+    "sekretaris": {"financing.view"},
+    "bendahara": {"financing.view", "financing.manage"},
+    "pengawas": {"financing.view"},
+    "manajer": {"financing.view"},
+}
+for _role, _extra in _FINANCING.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
+
 # Sembako: the gudang keeps products and receives goods, the kasir sells at the counter, the manajer
 # does both.
 _SEMBAKO = {
@@ -219,6 +231,7 @@ MENU_ORDER = (
     "membership.members",
     "savings.desk",
     "loans.index",
+    "financing.index",
     "loans.reports",
     "pos.counter",
     "inventory.index",

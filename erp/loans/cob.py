@@ -349,7 +349,9 @@ def _work(
 ) -> _Totals:
     """Close `loan_ids` (locked by the caller) for `day`, in the caller's transaction."""
     loans = db.session.execute(
-        select(_LOANS.c.id, _LOANS.c.product_id, _LOANS.c.outstanding_pokok).where(_LOANS.c.id.in_(loan_ids))
+        select(
+            _LOANS.c.id, _LOANS.c.product_id, _LOANS.c.outstanding_pokok, _LOANS.c.kolektibilitas_floor
+        ).where(_LOANS.c.id.in_(loan_ids))
     ).all()
     open_rows = db.session.execute(
         select(
@@ -381,7 +383,7 @@ def _work(
     totals = _Totals(loans=len(loans))
     accruals: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    for loan_id, product_id, outstanding in loans:
+    for loan_id, product_id, outstanding, floor in loans:
         rate, grace = products[product_id]
         rows = by_loan.get(loan_id, ())
         dpd = 0
@@ -392,6 +394,8 @@ def _work(
                 dpd = max(dpd, late)
                 denda += service.denda_owed(unpaid, paid_denda, late, rate, grace)
         kolektibilitas = service.kolektibilitas(dpd, thresholds)
+        if floor and service.KOLEKTIBILITAS.index(floor) > service.KOLEKTIBILITAS.index(kolektibilitas):
+            kolektibilitas = floor  # a restructured loan keeps the class it had (erp/loans/restructure.py)
         if kolektibilitas == "lancar":
             for inst_id, _loan, _due, _unpaid, bunga_left, _paid, accrued_on in rows:
                 if accrued_on is None:

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from core.schemas import FormSchema, Trimmed
 from erp.ledger.schemas import Rupiah
+from erp.loans.models import BankName, PrepaymentInterest
 from erp.loans.schedule import Frequency, Method
 
 _POSITIVE = validate.Range(min=1, error=_l("Jumlah harus lebih dari nol."))
@@ -52,6 +53,12 @@ class ProductSchema(FormSchema):
     )
     second_approval_above = Rupiah(load_default=25_000_000, validate=_POSITIVE)
     active = fields.Boolean(load_default=False)
+    prepayment_interest = fields.String(
+        load_default=PrepaymentInterest.HARIAN.value,
+        validate=validate.OneOf(
+            [p.value for p in PrepaymentInterest], error=_l("Pilih aturan jasa pelunasan dipercepat.")
+        ),
+    )
 
 
 class ApplicationSchema(FormSchema):
@@ -117,3 +124,76 @@ class RepaymentOutSchema(Schema):
     pokok = fields.Integer()
     paid_on = fields.Date()
     journal_entry_id = fields.Integer(allow_none=True)
+
+
+_KEY = validate.Regexp(r"^[A-Za-z0-9_\-]{8,64}$", error=_l("Formulir tidak sah; muat ulang halaman."))
+
+
+class PayoffSchema(FormSchema):
+    idempotency_key = fields.String(required=True, validate=_KEY)
+
+
+class PartialPrepaymentSchema(FormSchema):
+    amount = Rupiah(required=True, validate=_POSITIVE)
+    mode = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ("tenor", "angsuran"), error=_l("Pilih: tenor lebih pendek atau angsuran lebih kecil.")
+        ),
+        error_messages={"required": _l("Pilih: tenor lebih pendek atau angsuran lebih kecil.")},
+    )
+    idempotency_key = fields.String(required=True, validate=_KEY)
+
+
+class RestructureSchema(FormSchema):
+    tenor = fields.Integer(required=True, validate=_TENOR)
+    rate_per_month = _percent()
+    method = fields.String(
+        required=True, validate=validate.OneOf([m.value for m in Method], error=_l("Pilih metode bunga."))
+    )
+    reason = Trimmed(
+        required=True,
+        validate=validate.Length(min=1, max=300, error=_l("Alasan wajib diisi, paling banyak 300 karakter.")),
+        error_messages={"required": _l("Alasan wajib diisi.")},
+    )
+
+
+class ReasonSchema(FormSchema):
+    reason = Trimmed(
+        required=True,
+        validate=validate.Length(min=1, max=300, error=_l("Alasan wajib diisi, paling banyak 300 karakter.")),
+        error_messages={"required": _l("Alasan wajib diisi.")},
+    )
+
+
+class BankLoanSchema(FormSchema):
+    bank = fields.String(
+        required=True,
+        validate=validate.OneOf([b.value for b in BankName], error=_l("Pilih bank Himbara.")),
+        error_messages={"required": _l("Pilih bank Himbara.")},
+    )
+    contract_number = Trimmed(
+        required=True, validate=validate.Length(min=1, max=60, error=_l("Paling banyak 60 karakter."))
+    )
+    purpose = Trimmed(
+        required=True, validate=validate.Length(min=1, max=200, error=_l("Paling banyak 200 karakter."))
+    )
+    amount = Rupiah(required=True, validate=_POSITIVE)
+    rate_per_year = _percent()
+    tenor = fields.Integer(required=True, validate=_TENOR)
+    grace_months = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=359, error=_l("Antara 0 dan 359 bulan."))
+    )
+    method = fields.String(
+        required=True, validate=validate.OneOf([m.value for m in Method], error=_l("Pilih metode bunga."))
+    )
+    signed_on = fields.Date(required=True, error_messages={"invalid": _l("Tanggal tidak sah.")})
+
+
+class BankPaymentSchema(FormSchema):
+    amount = Rupiah(required=True, validate=_POSITIVE)
+    idempotency_key = fields.String(required=True, validate=_KEY)
+
+
+class BankReceiptSchema(FormSchema):
+    received_on = fields.Date(load_default=None, error_messages={"invalid": _l("Tanggal tidak sah.")})

@@ -13,6 +13,7 @@ pokok of its installments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -28,7 +29,8 @@ from core.errors import DomainError, ErrorCode, NotFound
 from core.money import InvariantViolation, format_rupiah, to_rupiah
 from erp.ledger import service as ledger
 from erp.ledger import shu
-from erp.ledger.service import NewEntry, credit, debit
+from erp.ledger.models import JournalEntry
+from erp.ledger.service import NewEntry, NewLine, credit, debit
 from erp.loans.models import Installment, Loan, LoanProduct, LoanStatus, Repayment
 from erp.loans.schedule import Frequency, Method, build_schedule
 from erp.membership import service as membership
@@ -99,6 +101,7 @@ PRODUCT_FIELDS = (
     "savings_multiple",
     "second_approval_above",
     "active",
+    "prepayment_interest",
 )
 
 
@@ -352,6 +355,11 @@ def payoff_amount(loan_id: int, on: date) -> int:
     return sum(_denda(i, product, on) + i.unpaid for i in installments(loan.id))
 
 
+# Posts a repayment's journal entry from its credit lines (denda, jasa, pokok) and day: the desk's
+# default debits Kas; a deduction from savings debits the member's simpanan instead.
+Funding = Callable[[list[NewLine], date], JournalEntry]
+
+
 def repay(
     loan_id: int,
     amount: int,
@@ -359,9 +367,14 @@ def repay(
     idempotency_key: str,
     teller_id: int | None,
     on: date | None = None,
+    funding: Funding | None = None,
+    channel: str = "tunai",
+    commit: bool = True,
 ) -> Repayment:
     """Cash in at the desk, split installment by installment (oldest first) into denda, bunga and
-    pokok; more than the loan's payoff is refused. A repeated key returns the first repayment."""
+    pokok; more than the loan's payoff is refused. A repeated key returns the first repayment.
+    `funding` posts the entry instead of the desk's Kas debit; with `commit=False` the caller's
+    transaction goes on (prepayments rewrite the schedule first)."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidLoan(
             _l("Jumlah angsuran tidak valid."), fields={"amount": [str(_l("Harus lebih dari nol."))]}
@@ -413,7 +426,7 @@ def repay(
         left -= part
     if left != 0:
         raise InvariantViolation("repayment not fully allocated")
-    lines = [debit(CASH, amount)]
+    credits: list[NewLine] = []
     for code, part in (
         (DENDA_INCOME, denda),
         (INTEREST_INCOME, bunga - accrued),
@@ -421,18 +434,21 @@ def repay(
         (LOANS_RECEIVABLE, pokok),
     ):
         if part:
-            lines.append(credit(code, part))
-    entry = ledger.post(
-        NewEntry(
-            entry_date=day,
-            description=f"Angsuran pinjaman #{loan.id}",
-            source_module=SOURCE,
-            source_id=loan.id,
-            idempotency_key=f"loans:repay:{idempotency_key}",
-            lines=lines,
-        ),
-        posted_by=teller_id,
-    )
+            credits.append(credit(code, part))
+    if funding is not None:
+        entry = funding(credits, day)
+    else:
+        entry = ledger.post(
+            NewEntry(
+                entry_date=day,
+                description=f"Angsuran pinjaman #{loan.id}",
+                source_module=SOURCE,
+                source_id=loan.id,
+                idempotency_key=f"loans:repay:{idempotency_key}",
+                lines=[debit(CASH, amount), *credits],
+            ),
+            posted_by=teller_id,
+        )
     repayment = Repayment(
         loan_id=loan.id,
         amount=amount,
@@ -443,6 +459,7 @@ def repay(
         idempotency_key=idempotency_key,
         journal_entry_id=entry.id,
         teller_id=teller_id,
+        channel=channel,
     )
     db.session.add(repayment)
     loan.outstanding_pokok -= pokok
@@ -459,7 +476,8 @@ def repay(
         after={"amount": amount, "denda": denda, "bunga": bunga, "pokok": pokok, "key": idempotency_key},
         actor_id=teller_id,
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return repayment
 
 
@@ -531,6 +549,16 @@ def kolektibilitas(dpd: int, thresholds: tuple[int, int, int] | None = None) -> 
     return KOLEKTIBILITAS[-1]
 
 
+def loan_kolektibilitas(loan: Loan, dpd: int) -> str:
+    """A loan's class: by its days past due, but never better than its class when it was last
+    restructured (`kolektibilitas_floor`; DOMAIN.md sets no upgrade rule for restructured loans)."""
+    by_days = kolektibilitas(dpd)
+    floor = loan.kolektibilitas_floor
+    if floor and KOLEKTIBILITAS.index(floor) > KOLEKTIBILITAS.index(by_days):
+        return floor
+    return by_days
+
+
 # --- portfolio quality ---------------------------------------------------------------------------
 
 
@@ -580,7 +608,7 @@ def portfolio_quality(as_of: date) -> PortfolioQuality:
         for days in PAR_DAYS:
             if dpd >= days:
                 at_risk[days] += loan.outstanding_pokok
-        by_class[kolektibilitas(dpd)] += loan.outstanding_pokok
+        by_class[loan_kolektibilitas(loan, dpd)] += loan.outstanding_pokok
     return PortfolioQuality(as_of, sum(loan.outstanding_pokok for loan in running), at_risk, by_class)
 
 

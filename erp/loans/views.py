@@ -49,6 +49,11 @@ KOLEKTIBILITAS_LABELS = {
     "macet": _l("Macet"),
 }
 METHOD_LABELS = {"flat": _l("Flat"), "efektif": _l("Efektif (menurun)"), "anuitas": _l("Anuitas")}
+PREPAYMENT_LABELS = {
+    "harian": _l("Jasa periode berjalan dihitung harian"),
+    "penuh": _l("Jasa periode berjalan penuh"),
+    "tanpa": _l("Tanpa jasa periode berjalan"),
+}
 
 
 @bp.get("/k/<tenant_slug>/pinjaman/")
@@ -95,6 +100,7 @@ def products() -> Any:
         form=request.form,
         can_manage=has_permission("loans.manage"),
         methods=METHOD_LABELS,
+        prepayment_rules=PREPAYMENT_LABELS,
         values={p.id: _product_values(p) for p in service.products()},
     ), status
 
@@ -204,6 +210,8 @@ def card(loan_id: int) -> Any:
 
 
 def _card(loan_id: int, errors: dict[str, Any] | None = None, status: int = 200) -> Any:
+    from erp.loans.restructure_views import card_context
+
     loan = service.get_loan(loan_id)
     today = date.today()
     dpd = service.days_past_due(loan.id, today)
@@ -217,12 +225,13 @@ def _card(loan_id: int, errors: dict[str, Any] | None = None, status: int = 200)
         due=service.amount_due(loan.id, today) if loan.status == "dicairkan" else None,
         payoff=service.payoff_amount(loan.id, today) if loan.status == "dicairkan" else None,
         dpd=dpd,
-        kolektibilitas=KOLEKTIBILITAS_LABELS[service.kolektibilitas(dpd)],
+        kolektibilitas=KOLEKTIBILITAS_LABELS[service.loan_kolektibilitas(loan, dpd)],
         labels=STATUS_LABELS,
         methods=METHOD_LABELS,
         errors=errors or {},
         form=request.form,
         today=today,
+        **card_context(loan, today),
     ), status
 
 

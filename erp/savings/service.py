@@ -1344,3 +1344,45 @@ def pay_shu_into_savings(year: int, *, on: date) -> int:
 
 # SHU jasa modal: members' equity savings (pokok + wajib) come from here.
 shu.sources.register("jasa_modal", equity_balances)
+
+
+def transfer_out(
+    account_id: int,
+    amount: int,
+    *,
+    idempotency_key: str,
+    on: date,
+    description: str,
+    credit_lines: list[Any],
+    teller_id: int | None,
+) -> SavingsMovement:
+    """Take `amount` out of a member's simpanan sukarela to pay the cooperative (a loan installment
+    deducted from savings): the balance falls under the account's row lock and one journal entry
+    debits the product's account against `credit_lines`, which must sum to `amount`. No cash moves,
+    so no drawer is needed. Joins the caller's transaction (the caller commits or rolls back)."""
+    _require_amount(amount)
+    desk = _lock_for_desk(account_id, idempotency_key, teller_id)
+    account, product = desk.account, desk.product
+    if desk.repeat_id is not None:
+        raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+    if product.kind != ProductKind.SUKARELA:
+        raise SavingsRefused(_l("Potongan hanya dari simpanan sukarela."))
+    if account.status != "open":
+        raise SavingsRefused(_l("Rekening sudah ditutup."))
+    if sum(line.credit - line.debit for line in credit_lines) != amount:
+        raise InvariantViolation("a transfer's credit lines must sum to its amount")
+    if amount > account.balance:
+        raise _insufficient(account)
+    return _move(
+        account,
+        product,
+        MovementKind.WITHDRAWAL,
+        amount,
+        idempotency_key=idempotency_key,
+        on=on,
+        description=description,
+        teller_id=teller_id,
+        shift_id=None,
+        lines=[debit(product.ledger_account_code, amount), *credit_lines],
+        phone=desk.member_phone,
+    )

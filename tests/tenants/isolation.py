@@ -24,6 +24,7 @@ from tenants.models import (
 from tests.erp.inventory.isolation import seed_inventory
 from tests.erp.ledger.isolation import seed_ledger
 from tests.erp.loans.isolation import seed_loans
+from tests.erp.loans.isolation_changes import seed_loan_changes
 from tests.erp.membership.isolation import seed_membership
 from tests.erp.pos.isolation import seed_pos
 from tests.erp.savings.isolation import seed_savings
@@ -75,6 +76,7 @@ SEEDERS: list[Seeder] = [
     seed_inventory,
     seed_pos,
     seed_loans,
+    seed_loan_changes,
     seed_listings,
     seed_kophub_orders,
 ]
