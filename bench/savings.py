@@ -13,7 +13,8 @@
    statement over all cooperatives that computes the same daily-balance interest and writes the
    same movements and balances (then rolled back). Target: ours / set-based ≤ 5.
 
-Runs on its own fresh database (`kopdes_bench_savings`) on the embedded PostgreSQL.
+Runs on its own fresh database (`kopdes_bench_savings`) on the embedded PostgreSQL. A quick run of
+the deposit figure alone: KOPDES_BENCH_DEPOSIT_ONLY=1.
 """
 
 from __future__ import annotations
@@ -363,6 +364,8 @@ def main() -> None:
         f"deposit (sub-ledger + journal + audit): ours {ours * 1000:.2f} ms, plain SQL {plain * 1000:.2f} ms"
         f" — ratio {ours / plain:.2f} (target ≤ 3)"
     )
+    if os.environ.get("KOPDES_BENCH_DEPOSIT_ONLY"):  # a quick run of the first figure alone
+        return
     elapsed = bench_import(app, owner)
     print(
         f"import of {IMPORT_ROWS:,} members: {elapsed:.1f}s, {IMPORT_ROWS / elapsed:,.0f} rows/s"

@@ -21,7 +21,7 @@ from flask import has_request_context
 from flask_babel import LazyString, format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import selectinload
 
@@ -1018,23 +1018,27 @@ def _post(
             return _repeat(first, payload_hash)
         raise
 
-    stmt = (
-        pg_insert(JournalEntry)
-        .values(
-            tenant_id=tenant_id,
-            entry_date=entry.entry_date,
-            description=description,
-            source_module=entry.source_module,
-            source_id=source_id,
-            idempotency_key=entry.idempotency_key,
-            payload_hash=payload_hash,
-            reverses_entry_id=reverses_entry_id,
-            posted_by=posted_by if posted_by is not None else _actor_id(),
-        )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-        .returning(JournalEntry)
+    # The entry and its lines in one statement (one round trip): the lines' INSERT reads the new
+    # entry from a data-modifying CTE, so when the key already exists (ON CONFLICT DO NOTHING) the
+    # CTE is empty and no line is written either. The balance check still runs at commit.
+    posted = db.session.scalar(
+        select(JournalEntry).from_statement(_POST_STATEMENT),
+        {
+            "tenant_id": tenant_id,
+            "entry_date": entry.entry_date,
+            "description": description,
+            "source_module": entry.source_module,
+            "source_id": source_id,
+            "idempotency_key": entry.idempotency_key,
+            "payload_hash": payload_hash,
+            "reverses_entry_id": reverses_entry_id,
+            "posted_by": posted_by if posted_by is not None else _actor_id(),
+            "account_ids": [accounts[line.account_code] for line in lines],
+            "debits": [line.debit for line in lines],
+            "credits": [line.credit for line in lines],
+            "memos": [line.memo for line in lines],
+        },
     )
-    posted = db.session.scalar(stmt)
     if posted is None:
         # Another transaction posted the same key between our look-up and our insert; the insert
         # waited for it to commit, so the first entry is visible now.
@@ -1044,22 +1048,30 @@ def _post(
                 f"idempotency key {entry.idempotency_key!r} conflicted but is not visible"
             )
         return _repeat(first, payload_hash)
-    db.session.execute(
-        insert(JournalLine),
-        [
-            {
-                "tenant_id": tenant_id,
-                "entry_id": posted.id,
-                "entry_date": entry.entry_date,
-                "account_id": accounts[line.account_code],
-                "debit": line.debit,
-                "credit": line.credit,
-                "memo": line.memo,
-            }
-            for line in lines
-        ],
-    )
     return posted
+
+
+_POST_STATEMENT = text(
+    """
+    WITH posted AS (
+        INSERT INTO journal_entries (tenant_id, entry_date, description, source_module, source_id,
+                                     idempotency_key, payload_hash, reverses_entry_id, posted_by)
+        VALUES (:tenant_id, :entry_date, :description, :source_module, :source_id,
+                :idempotency_key, :payload_hash, :reverses_entry_id, :posted_by)
+        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING *
+    ), posted_lines AS (
+        INSERT INTO journal_lines (tenant_id, entry_id, entry_date, account_id, debit, credit, memo)
+        SELECT posted.tenant_id, posted.id, posted.entry_date, l.account_id, l.debit, l.credit, l.memo
+        FROM posted CROSS JOIN unnest(
+            CAST(:account_ids AS bigint[]), CAST(:debits AS bigint[]), CAST(:credits AS bigint[]),
+            CAST(:memos AS varchar[])
+        ) WITH ORDINALITY AS l (account_id, debit, credit, memo, n)
+        ORDER BY l.n
+    )
+    SELECT * FROM posted
+    """
+).columns(*JournalEntry.__table__.c)
 
 
 def _validated_header(entry: NewEntry) -> tuple[str, str | None]:
