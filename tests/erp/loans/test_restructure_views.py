@@ -122,6 +122,8 @@ def test_a_restructuring_is_proposed_by_the_manager_and_approved_by_the_ketua(ap
     bad = client.post(f"{url}/restrukturisasi", form)
     assert bad.status_code == 422 and "Alasan wajib diisi" in bad.get_data(as_text=True)
     assert client.post(f"{url}/restrukturisasi", {**form, "reason": "Gagal panen"}).status_code == 302
+    waiting = client.get(url).get_data(as_text=True)
+    assert "menunggu persetujuan orang lain" in waiting and "Usulkan restrukturisasi" not in waiting
     own = client.post(f"/k/{coop.slug}/pinjaman/perubahan/restrukturisasi/1/setujui")
     assert own.status_code == 422 and "orang lain" in own.get_data(as_text=True)
     client.login(_user(office.checker))
