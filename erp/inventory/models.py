@@ -41,6 +41,7 @@ class MoveKind(enum.StrEnum):
     SALE = "sale"
     ADJUSTMENT = "adjustment"
     KOPHUB = "kophub"
+    TRANSFER = "transfer"
 
 
 class Commodity(enum.StrEnum):
@@ -81,6 +82,7 @@ class Product(TenantScoped, Base):
             f"commodity IS NULL OR commodity IN ({_sql_list(Commodity)})", name="commodity_known"
         ),
         CheckConstraint("commodity_units > 0", name="commodity_units_positive"),
+        CheckConstraint("reorder_point IS NULL OR reorder_point >= 0", name="reorder_point_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -95,6 +97,8 @@ class Product(TenantScoped, Base):
     # one unit of the product holds: a 5 kg pack of SPHP rice is beras_medium × 5
     commodity: Mapped[str | None] = mapped_column(String(20))
     commodity_units: Mapped[int] = mapped_column(BigInteger, default=1, server_default=text("1"))
+    # on hand (all locations) at or below which the product is listed for reordering
+    reorder_point: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ProductUnit(TenantScoped, Base):

@@ -92,3 +92,23 @@ class LpgQuotaSchema(FormSchema):
         required=True,
         validate=validate.Range(min=1, max=1000, error=_l("Batas harus 1 sampai 1.000 tabung.")),
     )
+
+
+class TransferSchema(FormSchema):
+    product_id = fields.Integer(required=True, strict=False)
+    from_location_id = fields.Integer(required=True, strict=False)
+    to_location_id = fields.Integer(required=True, strict=False)
+    quantity = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=1_000_000, error=_l("Jumlah harus 1 sampai 1.000.000.")),
+    )
+    unit = Trimmed(load_default=None, validate=validate.Length(max=20))
+    idempotency_key = fields.String(required=True, validate=_KEY)
+
+
+class ReorderSchema(FormSchema):
+    reorder_point = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=1_000_000, error=_l("Harus 0 sampai 1.000.000.")),
+    )

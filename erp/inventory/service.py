@@ -871,6 +871,137 @@ def receive(
     return move
 
 
+def transfer(
+    product_id: int,
+    from_location_id: int,
+    to_location_id: int,
+    quantity: int,
+    *,
+    idempotency_key: str,
+    user_id: int | None = None,
+    on: date | None = None,
+    unit: str | None = None,
+) -> StockMove:
+    """Move stock between locations (gudang → gerai and back) as a pair of moves: out of one at
+    moving-average cost, into the other at that same value. Nothing is posted: both sit in
+    Persediaan. Units held by Kophub reservations do not move. Idempotent by key."""
+    _require_key(idempotency_key)
+    if from_location_id == to_location_id:
+        raise InvalidInventory(
+            _l("Lokasi asal dan tujuan harus berbeda."),
+            fields={"to_location_id": [str(_l("Sama dengan asal."))]},
+        )
+    product = get_product(product_id)
+    amount = to_base(product, quantity, unit)
+    out_key, in_key = f"{idempotency_key}:keluar", f"{idempotency_key}:masuk"
+    repeat = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == in_key))
+    if repeat is not None:
+        if (repeat.product_id, repeat.location_id, repeat.quantity) != (product_id, to_location_id, amount):
+            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+        return repeat
+    # make both rows exist, then lock them in id order (STYLE rule 21)
+    for location_id in sorted((from_location_id, to_location_id)):
+        _balance_for_update(product_id, location_id)
+    rows = {
+        b.location_id: b
+        for b in db.session.scalars(
+            select(StockBalance)
+            .where(
+                StockBalance.product_id == product_id,
+                StockBalance.location_id.in_((from_location_id, to_location_id)),
+            )
+            .order_by(StockBalance.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    source, target = rows[from_location_id], rows[to_location_id]
+    day = on or date.today()
+    taken = take(
+        source,
+        amount,
+        kind=MoveKind.TRANSFER,
+        on=day,
+        description=str(_l("Pindah ke lokasi lain")),
+        idempotency_key=out_key,
+        user_id=user_id,
+    )
+    target.quantity += amount
+    target.value += taken.cost
+    move = StockMove(
+        product_id=product_id,
+        location_id=to_location_id,
+        kind=MoveKind.TRANSFER.value,
+        quantity=amount,
+        value=taken.cost,
+        quantity_after=target.quantity,
+        value_after=target.value,
+        occurred_on=day,
+        description=str(_l("Pindahan dari lokasi lain")),
+        idempotency_key=in_key,
+        user_id=user_id,
+    )
+    db.session.add(move)
+    db.session.flush()
+    db.session.commit()
+    return move
+
+
+def set_reorder_point(product_id: int, reorder_point: int | None) -> Product:
+    """Set (or clear, with None) the on-hand level at which a product is listed for reordering."""
+    if reorder_point is not None and (
+        not isinstance(reorder_point, int)
+        or isinstance(reorder_point, bool)
+        or not 0 <= reorder_point <= MAX_QUANTITY
+    ):
+        raise InvalidInventory(
+            _l("Titik pesan ulang harus bilangan bulat 0 sampai 1.000.000."),
+            fields={"reorder_point": [str(_l("Tidak sah."))]},
+        )
+    product = get_product(product_id)
+    audit.record(
+        "inventory.reorder_point_set",
+        "inventory_product",
+        product.id,
+        before={"reorder_point": product.reorder_point},
+        after={"reorder_point": reorder_point},
+    )
+    product.reorder_point = reorder_point
+    db.session.commit()
+    return product
+
+
+@dataclass(frozen=True)
+class ReorderAlert:
+    product: Product
+    on_hand: int
+    available: int
+
+
+def reorder_alerts() -> list[ReorderAlert]:
+    """Active products whose stock available for sale (all locations, less Kophub reservations)
+    is at or below their reorder point, emptiest first."""
+    require_tenant()
+    totals = (
+        select(
+            StockBalance.product_id,
+            func.sum(StockBalance.quantity).label("q"),
+            func.sum(StockBalance.quantity - StockBalance.reserved).label("a"),
+        )
+        .group_by(StockBalance.product_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Product, func.coalesce(totals.c.q, 0), func.coalesce(totals.c.a, 0))
+        .outerjoin(totals, totals.c.product_id == Product.id)
+        .where(Product.active.is_(True), Product.reorder_point.is_not(None))
+        .where(func.coalesce(totals.c.a, 0) <= Product.reorder_point)
+        .order_by(func.coalesce(totals.c.a, 0), Product.name)
+        .limit(500)
+    )
+    return [ReorderAlert(p, int(q), int(a)) for p, q, a in rows]
+
+
 def adjust(
     product_id: int,
     location_id: int,

@@ -23,6 +23,8 @@ from erp.inventory.schemas import (
     ProductSchema,
     RdkkSchema,
     ReceiptSchema,
+    ReorderSchema,
+    TransferSchema,
     UnitSchema,
 )
 from tenants import regions
@@ -111,6 +113,52 @@ def receive() -> Any:
         return _page(err.fields or {}, 422)
     flash(_("Penerimaan barang dicatat."))
     return redirect(url_for("inventory.index"), 303)
+
+
+@bp.post("/k/<tenant_slug>/gudang/pindah")
+@requires("inventory.manage")
+def transfer() -> Any:
+    try:
+        data = load_form(TransferSchema())
+        service.transfer(
+            data["product_id"],
+            data["from_location_id"],
+            data["to_location_id"],
+            data["quantity"],
+            idempotency_key=data["idempotency_key"],
+            user_id=current_user.id,
+            unit=data["unit"],
+        )
+    except ValidationError as err:
+        return _page(form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _page(err.fields or {}, 422)
+    flash(_("Pemindahan stok dicatat."))
+    return redirect(url_for("inventory.index"), 303)
+
+
+@bp.get("/k/<tenant_slug>/gudang/stok-menipis")
+@requires("inventory.view")
+def reorder_alerts() -> Any:
+    return render_template("inventory/reorder.html", alerts=service.reorder_alerts())
+
+
+@bp.post("/k/<tenant_slug>/gudang/barang/<int:product_id>/titik-pesan")
+@requires("inventory.manage")
+def set_reorder_point(product_id: int) -> Any:
+    try:
+        data = load_form(ReorderSchema())
+        service.set_reorder_point(product_id, data["reorder_point"])
+    except ValidationError as err:
+        return _card(product_id, form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _card(product_id, err.fields or {}, 422)
+    flash(_("Titik pesan ulang disimpan."))
+    return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
 
 
 @bp.get("/k/<tenant_slug>/gudang/barang/<int:product_id>")
