@@ -77,8 +77,8 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     import erp.inventory.api
     import erp.ledger.api
     import erp.loans.api
-    import erp.loans.restructure_views  # more loan pages on the loans blueprint
     import erp.loans.report_views  # loan reports and close of business on the loans blueprint
+    import erp.loans.restructure_views  # more loan pages on the loans blueprint
     import erp.membership.api
     import erp.pos.api
     import erp.savings.api  # noqa: F401 - each registers its routes on the API blueprint

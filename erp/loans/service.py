@@ -632,7 +632,11 @@ def _denda(inst: Installment, product: LoanProduct, on: date) -> int:
     """Denda still owed on an installment: its unpaid amount × the daily rate × days late beyond
     the grace, less denda already paid on it."""
     return denda_owed(
-        inst.unpaid, inst.paid_denda, (on - inst.due_date).days, product.denda_rate_per_day, product.grace_days
+        inst.unpaid,
+        inst.paid_denda,
+        (on - inst.due_date).days,
+        product.denda_rate_per_day,
+        product.grace_days,
     )
 
 
