@@ -148,6 +148,7 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
     ChartAccount("1-1110", "Bank", _A, _D),
     ChartAccount("1-1120", "Piutang Anggota", _A, _D),
     ChartAccount("1-1130", "Piutang Usaha", _A, _D),
+    ChartAccount("1-1140", "Piutang Kophub", _A, _D),
     ChartAccount("1-1400", "Pinjaman Anggota", _A, _D, _SP),
     ChartAccount("1-1410", "Penyisihan Penghapusan Aset Produktif (PPAP)", _A, _C, _SP, "1-1400"),
     ChartAccount("1-1420", "Piutang Jasa Pinjaman", _A, _D, _SP),
@@ -166,6 +167,7 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
     ChartAccount("2-1360", "Dana Pendidikan", _L, _C),
     ChartAccount("2-1370", "Dana Sosial", _L, _C),
     ChartAccount("2-1380", "Dana Pembangunan Daerah Kerja", _L, _C),
+    ChartAccount("2-1390", "Uang Muka Pelanggan Kophub", _L, _C),
     ChartAccount("2-2100", "Pinjaman Bank (Himbara)", _L, _C),
     ChartAccount("3-1000", "Simpanan Pokok", _E, _C),
     ChartAccount("3-2000", "Simpanan Wajib", _E, _C),
@@ -175,6 +177,7 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
     ChartAccount("4-1100", "Pendapatan Jasa Pinjaman", _I, _C, _SP),
     ChartAccount("4-1200", "Pendapatan Provisi", _I, _C, _SP),
     ChartAccount("4-1300", "Pendapatan Denda", _I, _C, _SP),
+    ChartAccount("4-1400", "Pendapatan Pemulihan Piutang Hapus Buku", _I, _C, _SP),
     ChartAccount("4-2100", "Penjualan Sembako", _I, _C, _SB),
     ChartAccount("4-2200", "Penjualan Apotek", _I, _C, _AP),
     ChartAccount("4-2300", "Pendapatan Jasa Logistik", _I, _C, _LG),
@@ -190,6 +193,8 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
     ChartAccount("6-6000", "Beban Pajak", _X, _D, _UM),
     ChartAccount("6-7000", "Beban Bunga Pinjaman Bank", _X, _D, _UM),
     ChartAccount("6-9000", "Beban Umum dan Administrasi", _X, _D, _UM),
+    ChartAccount("6-9100", "Selisih Kas", _X, _D, _SB),
+    ChartAccount("6-9200", "Beban Komisi Kophub", _X, _D),
 )
 
 
@@ -226,6 +231,17 @@ def install_chart_of_accounts() -> int:
         created += len(db.session.execute(stmt).all())
         pending = [a for a in pending if a not in ready]
     return created
+
+
+def ensure_accounts(*codes: str) -> None:
+    """Make sure the current cooperative's chart has these standard accounts: a chart installed
+    before they joined the standard one gets them here, in the caller's transaction."""
+    unknown = set(codes) - {a.code for a in STANDARD_CHART}
+    if unknown:
+        raise InvariantViolation(f"not in the standard chart: {sorted(unknown)}")
+    have = set(db.session.scalars(select(LedgerAccount.code).where(LedgerAccount.code.in_(codes))))
+    if have != set(codes):
+        install_chart_of_accounts()
 
 
 def post(entry: NewEntry, *, posted_by: int | None = None) -> JournalEntry:

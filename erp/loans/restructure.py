@@ -32,8 +32,8 @@ from core.db import db
 from core.errors import NotFound
 from core.money import InvariantViolation, format_rupiah, to_rupiah
 from erp.ledger import service as ledger
-from erp.ledger.models import AccountType, BusinessUnit, JournalEntry
-from erp.ledger.service import AccountUnknown, NewEntry, NewLine, credit, debit
+from erp.ledger.models import JournalEntry
+from erp.ledger.service import NewEntry, NewLine, credit, debit
 from erp.loans import service
 from erp.loans.models import (
     DecisionStatus,
@@ -58,7 +58,6 @@ from tenants.context import require_tenant
 PPAP = "1-1410"
 PPAP_EXPENSE = "6-3000"
 RECOVERY_INCOME = "4-1400"
-RECOVERY_INCOME_NAME = "Pendapatan Pemulihan Piutang Hapus Buku"
 MAX_TENOR = 360
 
 
@@ -575,7 +574,7 @@ def recover(
             _l("Melebihi sisa tagihan hapus buku %(left)s.", left=format_rupiah(left)),
             fields={"amount": [str(_l("Melebihi sisa tagihan."))]},
         )
-    _ensure_recovery_account()
+    ledger.ensure_accounts(RECOVERY_INCOME)
     entry = ledger.post(
         NewEntry(
             entry_date=day,
@@ -888,19 +887,6 @@ def _require_macet(loan: Loan, on: date) -> None:
     dpd = service.days_past_due(loan.id, on)
     if service.loan_kolektibilitas(loan, dpd) != "macet":
         raise LoanRefused(_l("Hanya pinjaman berkolektibilitas macet yang dapat dihapus buku."))
-
-
-def _ensure_recovery_account() -> None:
-    """The income account of recoveries, added to the chart the first time it is needed."""
-    try:
-        ledger.account_balance(RECOVERY_INCOME, date.today())
-    except AccountUnknown:
-        ledger.add_account(
-            RECOVERY_INCOME,
-            RECOVERY_INCOME_NAME,
-            AccountType.INCOME,
-            business_unit=BusinessUnit.SIMPAN_PINJAM,
-        )
 
 
 def _lock_proposal(model: Any, proposal_id: int) -> Any:

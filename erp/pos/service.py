@@ -49,7 +49,7 @@ from erp.inventory import service as inventory
 from erp.inventory.models import Location, MoveKind, Product, StockBalance, StockMove
 from erp.ledger import service as ledger
 from erp.ledger import shu
-from erp.ledger.models import MAX_AMOUNT, AccountType, BusinessUnit, LedgerAccount
+from erp.ledger.models import MAX_AMOUNT
 from erp.ledger.service import IdempotencyConflict, NewEntry, NewLine, credit, debit
 from erp.membership import service as membership
 from erp.membership.models import Member, MemberStatus
@@ -330,7 +330,7 @@ def close_shift(shift_id: int, counts: dict[Any, Any], *, closed_by: int, note: 
     variance = counted - expected
     entry_id = None
     if variance:
-        _ensure_cash_variance_account()
+        ledger.ensure_accounts(CASH_VARIANCE)
         lines = (
             [debit(CASH_VARIANCE, -variance), credit(CASH, -variance)]
             if variance < 0
@@ -364,18 +364,6 @@ def close_shift(shift_id: int, counts: dict[Any, Any], *, closed_by: int, note: 
     )
     db.session.commit()
     return shift
-
-
-def _ensure_cash_variance_account() -> None:
-    """Selisih Kas (6-9100) is added to the chart the first time a drawer does not match."""
-    tenant_id = require_tenant()
-    db.session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(f"pos.selisih:{tenant_id}", 0)))
-    )
-    if db.session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == CASH_VARIANCE)) is None:
-        ledger.add_account(
-            CASH_VARIANCE, "Selisih Kas", AccountType.EXPENSE, business_unit=BusinessUnit.SEMBAKO
-        )
 
 
 def _shift_for_sale(kasir_id: Any, location_id: int) -> Shift:

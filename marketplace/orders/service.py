@@ -37,7 +37,6 @@ from core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from core.models import Notification, User
 from erp.inventory import service as inventory
 from erp.ledger import service as ledger
-from erp.ledger.models import AccountType, LedgerAccount
 from erp.ledger.service import NewEntry, credit, debit
 from marketplace.buyers import service as buyers
 from marketplace.buyers.models import Buyer, CartLine
@@ -61,7 +60,7 @@ SOURCE = "kophub"
 MAX_TOTAL = 10_000_000_000
 KEY = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 
-# The cooperative's accounts for Kophub, added to its chart the first time they are needed.
+# The cooperative's accounts for Kophub (standard chart; added to an older chart when first needed).
 CASH = "1-1100"
 BANK = "1-1110"
 RECEIVABLE = "1-1130"  # Piutang Usaha: cash on delivery not yet collected
@@ -69,12 +68,7 @@ PLATFORM_RECEIVABLE = "1-1140"  # Piutang Kophub: card payments the platform hol
 PAYABLE = "2-1300"  # Utang Usaha: the marketplace fee owed to the platform
 ADVANCES = "2-1390"  # Uang Muka Pelanggan Kophub: paid, not yet shipped
 SALES = "4-2100"
-FEE_EXPENSE = "6-9100"
-KOPHUB_ACCOUNTS = (
-    (PLATFORM_RECEIVABLE, "Piutang Kophub", AccountType.ASSET),
-    (ADVANCES, "Uang Muka Pelanggan Kophub", AccountType.LIABILITY),
-    (FEE_EXPENSE, "Beban Komisi Kophub", AccountType.EXPENSE),
-)
+FEE_EXPENSE = "6-9200"
 
 TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
     S.MENUNGGU_PEMBAYARAN: {S.DIBAYAR, S.DIPROSES, S.DIBATALKAN},  # → diproses: cash on delivery only
@@ -553,7 +547,7 @@ def mark_paid(order: Order, payment: Payment, *, actor_id: int | None, account: 
     payment.confirmed_by = actor_id
     order.paid_at = payment.paid_at
     order.expires_at = None
-    _ensure_accounts()
+    ledger.ensure_accounts(PLATFORM_RECEIVABLE, ADVANCES, FEE_EXPENSE)
     ledger.post(
         NewEntry(
             entry_date=date.today(),
@@ -625,7 +619,7 @@ def ship(order_id: int, *, courier: str, tracking_number: str, user_id: int) -> 
         order.courier, order.tracking_number = courier, tracking_number
         order.shipped_at = datetime.now(UTC)
         payment = _payment(order)
-        _ensure_accounts()
+        ledger.ensure_accounts(PLATFORM_RECEIVABLE, ADVANCES, FEE_EXPENSE)
         paid = payment.status == PaymentStatus.LUNAS
         entry_lines = [debit(ADVANCES if paid else RECEIVABLE, order.total), credit(SALES, order.total)]
         if order.fee:
@@ -769,7 +763,7 @@ _WHO = {"buyer": _l("pembeli"), "cooperative": _l("koperasi"), "system": _l("sis
 def post_refund(order: Order, payment: Payment, amount: int, *, account: str, actor_id: int | None) -> None:
     """The money returned to the buyer, in the books: the advance (or receivable) against where it
     was paid in. Caller holds the locks."""
-    _ensure_accounts()
+    ledger.ensure_accounts(PLATFORM_RECEIVABLE, ADVANCES, FEE_EXPENSE)
     ledger.post(
         NewEntry(
             entry_date=date.today(),
@@ -830,18 +824,6 @@ def expire_unpaid(now: datetime | None = None, limit: int = 200) -> int:
 
 
 # --- books and messages ---------------------------------------------------------------------
-
-
-def _ensure_accounts() -> None:
-    """Add the Kophub accounts to the current cooperative's chart if missing (same transaction)."""
-    have = set(
-        db.session.scalars(
-            select(LedgerAccount.code).where(LedgerAccount.code.in_([code for code, _, _ in KOPHUB_ACCOUNTS]))
-        )
-    )
-    for code, name, kind in KOPHUB_ACCOUNTS:
-        if code not in have:
-            ledger.add_account(code, name, kind)
 
 
 def _rupiah(amount: int) -> str:

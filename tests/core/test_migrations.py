@@ -35,3 +35,5 @@ def test_the_migration_history_is_one_line():
 
     scripts = ScriptDirectory.from_config(alembic_config(""))
     assert len(scripts.get_heads()) == 1, "relink your migration's down_revision to the current head"
+    merges = [s.revision for s in scripts.walk_revisions() if isinstance(s.down_revision, tuple)]
+    assert merges == [], "one line: no merge revisions"

@@ -78,7 +78,7 @@ def test_an_account_code_is_used_once_and_a_parent_must_be_of_the_same_type(book
     with pytest.raises(AlreadyExists):
         service.add_account(KAS, "Kas Lagi", AccountType.ASSET)
     with pytest.raises(InvalidEntry) as err:
-        service.add_account("6-9100", "Beban Lain", AccountType.EXPENSE, parent_code=KAS)
+        service.add_account("6-9900", "Beban Lain", AccountType.EXPENSE, parent_code=KAS)
     assert "parent_code" in err.value.fields
 
 

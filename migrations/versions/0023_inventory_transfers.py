@@ -1,7 +1,7 @@
 """inventory transfers and reorder points
 
-Revision ID: 0019_inventory_transfers
-Revises: 0018_loans_bank
+Revision ID: 0023_inventory_transfers
+Revises: 0022_loans_bank
 
 Stock moved between locations as a pair of 'transfer' moves; a reorder point per product.
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0019_inventory_transfers"
-down_revision: str | None = "0018_loans_bank"
+revision: str = "0023_inventory_transfers"
+down_revision: str | None = "0022_loans_bank"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

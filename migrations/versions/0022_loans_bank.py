@@ -1,7 +1,7 @@
 """loans: the cooperative's own bank loans
 
-Revision ID: 0018_loans_bank
-Revises: 0017_loans_restructure
+Revision ID: 0022_loans_bank
+Revises: 0021_loans_restructure
 
 The cooperative's loans from Himbara banks (a liability), their installments and the payments to
 the bank (append-only), all under forced row-level security.
@@ -17,8 +17,8 @@ from tenants.rls import append_only, enable_tenant_rls
 
 TENANT_TABLES = ("bank_loans", "bank_loan_installments", "bank_loan_payments")
 
-revision: str = "0018_loans_bank"
-down_revision: str | None = "0017_loans_restructure"
+revision: str = "0022_loans_bank"
+down_revision: str | None = "0021_loans_restructure"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

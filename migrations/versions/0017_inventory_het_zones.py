@@ -1,7 +1,7 @@
 """inventory HET by zone
 
-Revision ID: 0015_inventory_het_zones
-Revises: 0013_inventory_units, 0013_marketplace_listings, 0014_marketplace_orders
+Revision ID: 0017_inventory_het_zones
+Revises: 0016_marketplace_orders
 
 Platform-wide HET caps per commodity and zone with effective dates, seeded from DOMAIN.md §6, and
 products linked to a capped commodity.
@@ -13,13 +13,8 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015_inventory_het_zones"
-# also joins the three branches committed side by side, so the history has one head again
-down_revision: str | tuple[str, ...] | None = (
-    "0013_inventory_units",
-    "0013_marketplace_listings",
-    "0014_marketplace_orders",
-)
+revision: str = "0017_inventory_het_zones"
+down_revision: str | None = "0016_marketplace_orders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

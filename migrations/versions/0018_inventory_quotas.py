@@ -1,7 +1,7 @@
 """inventory quotas
 
-Revision ID: 0016_inventory_quotas
-Revises: 0015_inventory_het_zones
+Revision ID: 0018_inventory_quotas
+Revises: 0017_inventory_het_zones
 
 Subsidised goods quotas: fertiliser per farmer per season from the e-RDKK list, LPG 3 kg per
 household per month by the cooperative's rule; each purchase against a quota recorded once.
@@ -14,8 +14,8 @@ from alembic import op
 
 from tenants.rls import append_only, enable_tenant_rls
 
-revision: str = "0016_inventory_quotas"
-down_revision: str | None = "0015_inventory_het_zones"
+revision: str = "0018_inventory_quotas"
+down_revision: str | None = "0017_inventory_het_zones"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

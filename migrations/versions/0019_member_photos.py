@@ -1,7 +1,7 @@
 """member photos
 
-Revision ID: 0016_member_photos
-Revises: 0015_inventory_het_zones
+Revision ID: 0019_member_photos
+Revises: 0018_inventory_quotas
 
 An optional photo per member: a small JPEG re-encoded by the register (no metadata), kept in the
 database under forced row-level security like the rest of the member's personal data.
@@ -14,8 +14,8 @@ from alembic import op
 
 from tenants.rls import enable_tenant_rls
 
-revision: str = "0016_member_photos"
-down_revision: str | None = "0015_inventory_het_zones"
+revision: str = "0019_member_photos"
+down_revision: str | None = "0018_inventory_quotas"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

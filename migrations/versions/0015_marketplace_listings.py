@@ -1,7 +1,7 @@
 """marketplace listings and search documents
 
-Revision ID: 0013_marketplace_listings
-Revises: 0012_inventory_reservations
+Revision ID: 0015_marketplace_listings
+Revises: 0014_loans_cob
 
 Kophub listings (price tiers, certifications, photos) under forced row-level security; the
 platform table naming each listing's cooperative; the postgres search documents with their
@@ -23,8 +23,8 @@ TENANT_TABLES = (
     "marketplace_listing_photos",
 )
 
-revision: str = "0013_marketplace_listings"
-down_revision: str | None = "0012_inventory_reservations"
+revision: str = "0015_marketplace_listings"
+down_revision: str | None = "0014_loans_cob"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """loans: prepayment, restructuring, write-off and recovery
 
-Revision ID: 0017_loans_restructure
-Revises: 0016_pos_counter
+Revision ID: 0021_loans_restructure
+Revises: 0020_pos_counter
 
 The product's rule for the running period's jasa on an early payoff; on a loan its schedule version,
 restructuring count and kolektibilitas floor; the channel of a repayment (tunai or simpanan); the
@@ -26,8 +26,8 @@ TENANT_TABLES = (
     "loan_recoveries",
 )
 
-revision: str = "0017_loans_restructure"
-down_revision: str | None = "0016_pos_counter"
+revision: str = "0021_loans_restructure"
+down_revision: str | None = "0020_pos_counter"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

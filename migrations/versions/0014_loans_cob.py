@@ -1,7 +1,7 @@
 """loans close of business
 
-Revision ID: 0013_loans_cob
-Revises: 0012_inventory_reservations
+Revision ID: 0014_loans_cob
+Revises: 0013_inventory_units
 
 What close of business keeps on each loan (business date, days past due, kolektibilitas, denda
 owed, PPAP allowance) and on each installment (bunga accrued when it fell due), and one run row
@@ -15,8 +15,8 @@ from alembic import op
 
 from tenants.rls import enable_tenant_rls
 
-revision: str = "0013_loans_cob"
-down_revision: str | None = "0012_inventory_reservations"
+revision: str = "0014_loans_cob"
+down_revision: str | None = "0013_inventory_units"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """marketplace orders
 
-Revision ID: 0014_marketplace_orders
-Revises: 0013_loans_cob
+Revision ID: 0016_marketplace_orders
+Revises: 0015_marketplace_listings
 
 Kophub buyers, addresses and carts; checkouts split into one order per cooperative (orders, their
 lines, history and payments under forced row-level security); Stripe events recorded once by id;
@@ -36,8 +36,8 @@ TABLES = (
     "marketplace_payments",
 )
 
-revision: str = "0014_marketplace_orders"
-down_revision: str | None = "0013_loans_cob"
+revision: str = "0016_marketplace_orders"
+down_revision: str | None = "0015_marketplace_listings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

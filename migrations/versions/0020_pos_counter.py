@@ -1,7 +1,7 @@
 """pos counter
 
-Revision ID: 0016_pos_counter
-Revises: 0016_inventory_quotas, 0016_member_photos
+Revision ID: 0020_pos_counter
+Revises: 0019_member_photos
 
 The counter grows up: kasir shifts with opening float and counted close, discounts on sales and
 lines, split payments (cash, QRIS, transfer, member credit), voids and returns with their lines,
@@ -38,8 +38,8 @@ APPEND_ONLY = (
     "pos_return_lines",
 )
 
-revision: str = "0016_pos_counter"
-down_revision: str | tuple[str, ...] | None = ("0016_inventory_quotas", "0016_member_photos")
+revision: str = "0020_pos_counter"
+down_revision: str | None = "0019_member_photos"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
