@@ -323,7 +323,7 @@ def test_jasa_usaha_adds_a_members_gerai_purchases_and_the_loan_interest_they_pa
     from erp.pos import service as pos
     from erp.pos.service import CartLine
     from tenants.context import tenant
-    from tests.conftest import make_cooperative
+    from tests.conftest import add_staff, make_cooperative
     from tests.erp.inventory.conftest import key, set_up_shop
     from tests.erp.loans.conftest import set_up_office
 
@@ -344,11 +344,14 @@ def test_jasa_usaha_adds_a_members_gerai_purchases_and_the_loan_interest_they_pa
         number = db.session.get(Member, borrower).member_number
         rice = shop.product(price=13_000)
         shop.receive(rice, 10, 100_000)
+        kasir = add_staff(coop, "kasir")
+        pos.open_shift(kasir_id=kasir.id, location_id=shop.gerai.id, opening_float=0)
         for member_number, quantity in ((number, 3), (shopper.member_number, 1)):
             pos.checkout(
                 [CartLine(rice.id, quantity)],
                 location_id=shop.gerai.id,
                 idempotency_key=key(),
+                kasir_id=kasir.id,
                 payment_method="tunai",
                 member_number=member_number,
             )
