@@ -301,11 +301,7 @@ def approve_restructuring(proposal_id: int, *, by: int, on: date | None = None) 
     carried as an installment due today (kept apart from the new schedule so the close of business
     clears what it accrued); denda so far is waived. The loan keeps its class as a floor."""
     day = on or date.today()
-    proposal = _lock_proposal(Restructuring, proposal_id)
-    if proposal.status != DecisionStatus.DIAJUKAN.value:
-        raise LoanRefused(_l("Usulan ini sudah diputuskan."))
-    if by == proposal.proposed_by:
-        raise service.ApproverNotAllowed(_l("Persetujuan harus oleh orang lain, bukan pengusul."))
+    proposal = _undecided(Restructuring, proposal_id, by)
     loan, rows, product, _first = _begin(proposal.loan_id, None)
     dpd = service.days_past_due(loan.id, day)
     class_before = service.loan_kolektibilitas(loan, dpd)
@@ -372,34 +368,11 @@ def approve_restructuring(proposal_id: int, *, by: int, on: date | None = None) 
 
 
 def refuse_restructuring(proposal_id: int, *, by: int, reason: str) -> Restructuring:
-    proposal = _lock_proposal(Restructuring, proposal_id)
-    if proposal.status != DecisionStatus.DIAJUKAN.value:
-        raise LoanRefused(_l("Usulan ini sudah diputuskan."))
-    if by == proposal.proposed_by:
-        raise service.ApproverNotAllowed(_l("Pengusul tidak dapat memutuskan usulannya sendiri."))
-    proposal.refusal_reason = _reason(reason, "reason")
-    proposal.status = DecisionStatus.DITOLAK.value
-    proposal.decided_by = by
-    proposal.decided_at = datetime.now(UTC)
-    audit.record(
-        "loan.restructure_refused",
-        "loan",
-        proposal.loan_id,
-        after={"reason": proposal.refusal_reason},
-        actor_id=by,
-    )
-    db.session.commit()
-    return proposal
+    return _refuse(Restructuring, proposal_id, by, reason, "loan.restructure_refused")
 
 
 def restructurings(loan_id: int | None = None, *, pending: bool = False) -> list[Restructuring]:
-    require_tenant()
-    stmt = select(Restructuring).order_by(Restructuring.id.desc()).limit(500)
-    if loan_id is not None:
-        stmt = stmt.where(Restructuring.loan_id == loan_id)
-    if pending:
-        stmt = stmt.where(Restructuring.status == DecisionStatus.DIAJUKAN.value)
-    return list(db.session.scalars(stmt))
+    return _proposals(Restructuring, loan_id, pending)
 
 
 def schedule_versions(loan_id: int) -> list[VersionView]:
@@ -461,11 +434,7 @@ def approve_write_off(proposal_id: int, *, by: int, on: date | None = None) -> W
     close of business and not paid is reversed; unpaid jasa stays part of the claim. The loan stays,
     as hapus buku, in the register."""
     day = on or date.today()
-    proposal = _lock_proposal(WriteOff, proposal_id)
-    if proposal.status != DecisionStatus.DIAJUKAN.value:
-        raise LoanRefused(_l("Usulan ini sudah diputuskan."))
-    if by == proposal.proposed_by:
-        raise service.ApproverNotAllowed(_l("Persetujuan harus oleh orang lain, bukan pengusul."))
+    proposal = _undecided(WriteOff, proposal_id, by)
     loan, rows, _product_, _first = _begin(proposal.loan_id, None)
     _require_macet(loan, day)
     pokok = loan.outstanding_pokok
@@ -518,34 +487,11 @@ def approve_write_off(proposal_id: int, *, by: int, on: date | None = None) -> W
 
 
 def refuse_write_off(proposal_id: int, *, by: int, reason: str) -> WriteOff:
-    proposal = _lock_proposal(WriteOff, proposal_id)
-    if proposal.status != DecisionStatus.DIAJUKAN.value:
-        raise LoanRefused(_l("Usulan ini sudah diputuskan."))
-    if by == proposal.proposed_by:
-        raise service.ApproverNotAllowed(_l("Pengusul tidak dapat memutuskan usulannya sendiri."))
-    proposal.refusal_reason = _reason(reason, "reason")
-    proposal.status = DecisionStatus.DITOLAK.value
-    proposal.decided_by = by
-    proposal.decided_at = datetime.now(UTC)
-    audit.record(
-        "loan.write_off_refused",
-        "loan",
-        proposal.loan_id,
-        after={"reason": proposal.refusal_reason},
-        actor_id=by,
-    )
-    db.session.commit()
-    return proposal
+    return _refuse(WriteOff, proposal_id, by, reason, "loan.write_off_refused")
 
 
 def write_offs(loan_id: int | None = None, *, pending: bool = False) -> list[WriteOff]:
-    require_tenant()
-    stmt = select(WriteOff).order_by(WriteOff.id.desc()).limit(500)
-    if loan_id is not None:
-        stmt = stmt.where(WriteOff.loan_id == loan_id)
-    if pending:
-        stmt = stmt.where(WriteOff.status == DecisionStatus.DIAJUKAN.value)
-    return list(db.session.scalars(stmt))
+    return _proposals(WriteOff, loan_id, pending)
 
 
 def recover(
@@ -887,6 +833,43 @@ def _require_macet(loan: Loan, on: date) -> None:
     dpd = service.days_past_due(loan.id, on)
     if service.loan_kolektibilitas(loan, dpd) != "macet":
         raise LoanRefused(_l("Hanya pinjaman berkolektibilitas macet yang dapat dihapus buku."))
+
+
+def _undecided(model: Any, proposal_id: int, by: int, *, refusing: bool = False) -> Any:
+    """The proposal, locked, still to be decided, by someone other than its proposer."""
+    proposal = _lock_proposal(model, proposal_id)
+    if proposal.status != DecisionStatus.DIAJUKAN.value:
+        raise LoanRefused(_l("Usulan ini sudah diputuskan."))
+    if by == proposal.proposed_by:
+        raise service.ApproverNotAllowed(
+            _l("Pengusul tidak dapat memutuskan usulannya sendiri.")
+            if refusing
+            else _l("Persetujuan harus oleh orang lain, bukan pengusul.")
+        )
+    return proposal
+
+
+def _refuse(model: Any, proposal_id: int, by: int, reason: str, action: str) -> Any:
+    """Refuse a restructuring or write-off proposal with its reason (another person decides)."""
+    proposal = _undecided(model, proposal_id, by, refusing=True)
+    proposal.refusal_reason = _reason(reason, "reason")
+    proposal.status = DecisionStatus.DITOLAK.value
+    proposal.decided_by = by
+    proposal.decided_at = datetime.now(UTC)
+    audit.record(action, "loan", proposal.loan_id, after={"reason": proposal.refusal_reason}, actor_id=by)
+    db.session.commit()
+    return proposal
+
+
+def _proposals(model: Any, loan_id: int | None, pending: bool) -> list[Any]:
+    """The newest restructuring or write-off proposals, of one loan or all, optionally undecided."""
+    require_tenant()
+    stmt = select(model).order_by(model.id.desc()).limit(500)
+    if loan_id is not None:
+        stmt = stmt.where(model.loan_id == loan_id)
+    if pending:
+        stmt = stmt.where(model.status == DecisionStatus.DIAJUKAN.value)
+    return list(db.session.scalars(stmt))
 
 
 def _lock_proposal(model: Any, proposal_id: int) -> Any:
