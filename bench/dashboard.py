@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import time
 from collections.abc import Callable
 
-import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
-from core import embedded
 from core.app import create_app
 from core.config import Config
-from core.migrate import upgrade
 from tenants.regions import import_regions
+
+from common import fresh_database, p95
 
 BENCH_DB = "kopdes_bench_dashboard"
 MEMBERS = int(os.environ.get("KOPDES_BENCH_MEMBERS", 3_000_000))
@@ -58,16 +56,6 @@ SELECT left(village_code, :width) AS region, count(*), count(*) FILTER (WHERE le
        count(*) FILTER (WHERE 'sembako' = ANY(operating_units))
 FROM coop GROUP BY ROLLUP (left(village_code, :width))
 """
-
-
-def fresh_database() -> tuple[str, str]:
-    _, postgres_url = embedded.ensure_postgres("postgres")
-    host = make_url(postgres_url).query["host"]
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    app_url, owner_url = embedded.ensure_postgres(BENCH_DB)
-    upgrade(owner_url, app_url)
-    return app_url, owner_url
 
 
 def load(owner_url: str) -> int:
@@ -117,10 +105,6 @@ def load(owner_url: str) -> int:
     return coops
 
 
-def p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
-
-
 def timed(run: Callable[[], object], times: int) -> list[float]:
     samples = []
     for _ in range(times):
@@ -131,7 +115,7 @@ def timed(run: Callable[[], object], times: int) -> list[float]:
 
 
 def main() -> None:
-    app_url, owner_url = fresh_database()
+    app_url, owner_url = fresh_database(BENCH_DB)
     started = time.perf_counter()
     coops = load(owner_url)
     elapsed = time.perf_counter() - started

@@ -25,17 +25,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import make_url
 
-from core import embedded
 from core.app import create_app
 from core.config import Config
 from core.db import db
-from core.migrate import upgrade
 from erp.ledger import service, statements
 from erp.ledger.service import NewEntry, credit, debit
 from tenants.context import tenant
 from tenants.models import Cooperative
+
+from common import fresh_database, libpq
 
 BENCH_DB = "kopdes_bench_ledger"
 ENTRIES = int(os.environ.get("KOPDES_BENCH_ENTRIES", 100_000))
@@ -45,21 +44,6 @@ ROUNDS = 10
 REPEATS = 5
 YEAR = 2025
 POSTING_ACCOUNTS = ("1-1100", "4-2100", "2-1310")
-
-
-def fresh_database() -> tuple[str, str]:
-    _, postgres_url = embedded.ensure_postgres("postgres")
-    host = make_url(postgres_url).query["host"]
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    app_url, owner_url = embedded.ensure_postgres(BENCH_DB)
-    upgrade(owner_url, app_url)
-    return app_url, owner_url
-
-
-def psycopg_url(url: str) -> str:
-    parsed = make_url(url)
-    return f"host={parsed.query['host']} user={parsed.username} dbname={parsed.database}"
 
 
 def day_of(n: int) -> date:
@@ -132,7 +116,7 @@ def posting(app_url: str, coop: Cooperative) -> None:
         db.session.commit()
     per_round = ENTRIES // ROUNDS
     ours = plain = 0.0
-    with psycopg.connect(psycopg_url(app_url)) as conn:
+    with psycopg.connect(libpq(app_url)) as conn:
         for r in range(ROUNDS):
             start = r * per_round
             began = time.perf_counter()
@@ -158,7 +142,7 @@ def fill_lines(owner_url: str, tenant_id: int, lines: int) -> None:
     """`lines` lines (three per entry) over the chart's balance-sheet and result accounts of one
     cooperative, set-based as the owner with triggers off (the rows still balance per entry)."""
     entries = lines // 3
-    with psycopg.connect(psycopg_url(owner_url), autocommit=True) as conn:
+    with psycopg.connect(libpq(owner_url), autocommit=True) as conn:
         conn.execute("SET session_replication_role = replica")
         conn.execute(
             "INSERT INTO journal_entries (tenant_id, entry_date, description, source_module, source_id,"
@@ -195,7 +179,7 @@ def best(run: Callable[[], Any]) -> float:
 def reports(app_url: str, owner_url: str, coop: Cooperative) -> None:
     fill_lines(owner_url, coop.id, LINES)
     as_of = date(YEAR, 12, 31)
-    with psycopg.connect(psycopg_url(app_url)) as conn:
+    with psycopg.connect(libpq(app_url)) as conn:
 
         def plain() -> None:
             with conn.transaction(), conn.cursor() as cur:
@@ -247,8 +231,8 @@ def reports(app_url: str, owner_url: str, coop: Cooperative) -> None:
 
 
 def main() -> None:
-    app_url, owner_url = fresh_database()
-    with psycopg.connect(psycopg_url(owner_url), autocommit=True) as conn:
+    app_url, owner_url = fresh_database(BENCH_DB)
+    with psycopg.connect(libpq(owner_url), autocommit=True) as conn:
         conn.execute(
             "INSERT INTO regions (code, parent_code, level, name, lower_name) VALUES"
             " ('99', NULL, 1, 'Bench', 'bench'), ('99.01.01.2001', '99', 4, 'Satu', 'satu'),"
@@ -273,7 +257,7 @@ def main() -> None:
                 db.session.commit()
         posting(app_url, shop)
         reports(app_url, owner_url, books)
-    with psycopg.connect(psycopg_url(owner_url).replace(BENCH_DB, "postgres"), autocommit=True) as conn:
+    with psycopg.connect(libpq(owner_url).replace(BENCH_DB, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 

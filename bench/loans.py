@@ -28,19 +28,16 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from core import embedded
-from core.app import create_app
-from core.config import Config
 from core.db import db
-from core.migrate import upgrade
 from erp.ledger import service as ledger
 from erp.loans import cob, service
 from tenants.context import tenant
 from tenants.regions import import_regions
+
+from common import add_cooperatives, fresh_database, make_app
 
 BENCH_DB = "kopdes_bench_loans"
 FULL = bool(os.environ.get("KOPDES_BENCH_FULL"))
@@ -52,46 +49,7 @@ ROUNDS = 6
 PER_ROUND = 50
 
 
-def fresh_database() -> tuple[str, str]:
-    _, postgres_url = embedded.ensure_postgres("postgres")
-    host = make_url(postgres_url).query["host"]
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    app_url, owner_url = embedded.ensure_postgres(BENCH_DB)
-    upgrade(owner_url, app_url)
-    return app_url, owner_url
-
-
-def make_app(app_url: str, owner_url: str) -> Any:
-    config = Config(
-        database_url=app_url,
-        migration_database_url=owner_url,
-        redis_url=f"unix://{embedded.redis_socket()}?db=13",
-        secret_key="bench",
-        embedded=True,
-        testing=True,
-        secure_cookies=False,
-    )
-    return create_app(config)
-
-
 # --- data, set-based (the bench's own setup, not the code under test) -----------------------------
-
-
-def add_cooperatives(owner: Engine, count: int, prefix: str) -> list[int]:
-    with owner.begin() as conn:
-        return list(
-            conn.execute(
-                text(
-                    "INSERT INTO cooperatives (slug, name, village_code) "
-                    "SELECT :p || n, 'Koperasi ' || :p || n, code FROM ("
-                    "  SELECT code, row_number() OVER (ORDER BY code) AS n FROM regions WHERE level = 4"
-                    "  AND code NOT IN (SELECT village_code FROM cooperatives)"
-                    ") AS villages WHERE n % 50 = 0 ORDER BY n LIMIT :count RETURNING id"
-                ),
-                {"p": prefix, "count": count},
-            ).scalars()
-        )
 
 
 def install_books(app: Any, tenant_ids: list[int]) -> None:
@@ -362,7 +320,7 @@ def _timed(func: Callable[[], None]) -> float:
 
 def main() -> None:
     started = time.perf_counter()
-    app_url, owner_url = fresh_database()
+    app_url, owner_url = fresh_database(BENCH_DB)
     owner = create_engine(owner_url)
     with owner.begin() as conn:
         import_regions(conn)

@@ -19,13 +19,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
-from core import embedded
-from core.migrate import upgrade
 from tenants.regions import DATA_DIR, FILES, import_regions
+
+from common import fresh_database
 
 BENCH_DB = "kopdes_bench"
 REPEATS = 7
@@ -51,17 +50,6 @@ class Figure:
     table: str | None  # emptied before each run; None: run on top of the previous figure
     seconds: list[float] = field(default_factory=list)
     rows: int = 0
-
-
-def fresh_database() -> tuple[str, str]:
-    """Drop and recreate the bench database, migrate it; return (app, owner) URLs."""
-    _, postgres_url = embedded.ensure_postgres("postgres")
-    host = make_url(postgres_url).query["host"]
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    app_url, owner_url = embedded.ensure_postgres(BENCH_DB)
-    upgrade(owner_url, app_url)
-    return app_url, owner_url
 
 
 def bare_copy(table: str, files: list[str]) -> Callable[[Connection], int]:
@@ -120,7 +108,7 @@ def timed(engine: Engine, work: Callable[[Connection], int]) -> tuple[float, int
 
 
 def main() -> None:
-    _, owner_url = fresh_database()
+    _, owner_url = fresh_database(BENCH_DB)
     engine = create_engine(owner_url)
     create_tables(engine)
     all_files = list(FILES)

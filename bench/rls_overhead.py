@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-import psycopg
 from flask import Flask
 from sqlalchemy import (
     BigInteger,
@@ -56,11 +55,13 @@ from core import embedded
 from core.app import create_app
 from core.config import Config
 from core.db import Base, db, utcnow_column
-from core.migrate import grant_app_role, upgrade
+from core.migrate import grant_app_role
 from tenants import context
 from tenants.models import TenantScoped
 from tenants.regions import import_regions
 from tenants.rls import enable_tenant_rls
+
+from common import fresh_database
 
 BENCH_DB = "kopdes_bench"
 TENANTS = 1_000
@@ -107,17 +108,6 @@ class Figure:
 
 
 # --- setup ---------------------------------------------------------------------------------------
-
-
-def fresh_database() -> tuple[str, str]:
-    """Drop and recreate the bench database, migrate it; return (app, owner) URLs."""
-    _, postgres_url = embedded.ensure_postgres("postgres")
-    host = make_url(postgres_url).query["host"]
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    app_url, owner_url = embedded.ensure_postgres(BENCH_DB)
-    upgrade(owner_url, app_url)
-    return app_url, owner_url
 
 
 def load(owner: Engine, app_url: str, owner_url: str) -> list[int]:
@@ -319,7 +309,7 @@ def check(app: Flask, app_engine: Engine, tenants: list[int], request: Request) 
 
 def main() -> None:
     started = time.perf_counter()
-    app_url, owner_url = fresh_database()
+    app_url, owner_url = fresh_database(BENCH_DB)
     owner_engine = create_engine(owner_url)
     tenants = load(owner_engine, app_url, owner_url)
     app_engine = create_engine(app_url)

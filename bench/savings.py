@@ -25,20 +25,17 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from core import embedded
-from core.app import create_app
-from core.config import Config
 from core.db import db
-from core.migrate import upgrade
 from erp.membership import service as membership
 from erp.savings import jobs, service
 from erp.savings.models import ProductKind
 from tenants.context import tenant
 from tenants.regions import import_regions
+
+from common import add_cooperatives, fresh_database, make_app
 
 BENCH_DB = "kopdes_bench_savings"
 FULL = bool(os.environ.get("KOPDES_BENCH_FULL"))
@@ -50,45 +47,6 @@ PER_ROUND = 60
 IMPORT_ROWS = 10_000
 LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
 MONTH_END = date.today().replace(day=1) - timedelta(days=1)
-
-
-def fresh_database() -> tuple[str, str]:
-    _, postgres_url = embedded.ensure_postgres("postgres")
-    host = make_url(postgres_url).query["host"]
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    app_url, owner_url = embedded.ensure_postgres(BENCH_DB)
-    upgrade(owner_url, app_url)
-    return app_url, owner_url
-
-
-def make_app(app_url: str, owner_url: str) -> Any:
-    config = Config(
-        database_url=app_url,
-        migration_database_url=owner_url,
-        redis_url=f"unix://{embedded.redis_socket()}?db=14",
-        secret_key="bench",
-        embedded=True,
-        testing=True,
-        secure_cookies=False,
-    )
-    return create_app(config)
-
-
-def add_cooperatives(owner: Engine, count: int, prefix: str) -> list[int]:
-    with owner.begin() as conn:
-        return list(
-            conn.execute(
-                text(
-                    "INSERT INTO cooperatives (slug, name, village_code) "
-                    "SELECT :p || n, 'Koperasi ' || :p || n, code FROM ("
-                    "  SELECT code, row_number() OVER (ORDER BY code) AS n FROM regions WHERE level = 4"
-                    "  AND code NOT IN (SELECT village_code FROM cooperatives)"
-                    ") AS villages WHERE n % 50 = 0 ORDER BY n LIMIT :count RETURNING id"
-                ),
-                {"p": prefix, "count": count},
-            ).scalars()
-        )
 
 
 def add_teller(owner: Engine, coop_id: int) -> int:
@@ -351,11 +309,11 @@ def _timed(func: Callable[[], None]) -> float:
 
 def main() -> None:
     started = time.perf_counter()
-    app_url, owner_url = fresh_database()
+    app_url, owner_url = fresh_database(BENCH_DB)
     owner = create_engine(owner_url)
     with owner.begin() as conn:
         import_regions(conn)
-    app = make_app(app_url, owner_url)
+    app = make_app(app_url, owner_url, redis_db=14)
     app_engine = create_engine(app_url)
     print(f"setup: {time.perf_counter() - started:.1f}s")
 
