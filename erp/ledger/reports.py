@@ -391,9 +391,24 @@ def portfolio_flowables(portfolios: Sequence[PortfolioLike], year: int, width: f
         [_("Keterangan"), _("Jumlah"), _("Porsi dari beredar")],
         rows,
         width,
-        note=_(
-            "PAR: porsi pokok pinjaman yang angsurannya terlambat dibayar; "
-            "NPL sehat bila paling tinggi 5 persen."
+        note=" ".join(
+            (
+                str(
+                    _("Angka menurut tutup buku harian 31 Desember %(year)s.", year=year)
+                    if all(p.closed for p in portfolios)
+                    else _(
+                        "Tutup buku harian 31 Desember %(year)s tidak tercatat: angka dihitung dari "
+                        "keadaan pinjaman saat laporan ini dibuat.",
+                        year=year,
+                    )
+                ),
+                str(
+                    _(
+                        "PAR: porsi pokok pinjaman yang angsurannya terlambat dibayar; "
+                        "NPL sehat bila paling tinggi 5 persen."
+                    )
+                ),
+            )
         ),
     )
 

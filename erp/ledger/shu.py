@@ -65,7 +65,8 @@ class MemberLike(Protocol):
 class PortfolioLike(Protocol):
     """Loan portfolio quality on a day, as the lending module reports it: outstanding principal
     of running loans, the part at risk beyond 1, 30 and 90 days past due, and by kolektibilitas
-    class (`lancar`, `kurang_lancar`, `diragukan`, `macet`)."""
+    class (`lancar`, `kurang_lancar`, `diragukan`, `macet`); `closed` when these are the figures
+    the day's close of business recorded, not worked out from the loans as they stand now."""
 
     @property
     def outstanding(self) -> int: ...
@@ -73,6 +74,8 @@ class PortfolioLike(Protocol):
     def at_risk(self) -> dict[int, int]: ...
     @property
     def by_class(self) -> dict[str, int]: ...
+    @property
+    def closed(self) -> bool: ...
 
 
 class Sources:

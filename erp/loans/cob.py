@@ -330,6 +330,7 @@ def _finish(run_id: int, day: date, deferred: int) -> CobRun:
         run.ppap_entry_id = entry.id
     run.ppap_target = target
     run.ppap_delta = delta
+    run.portfolio = service.current_portfolio_quality(day).to_json()
     run.status = CobStatus.OK.value
     run.error = None
     db.session.commit()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow_column
@@ -295,6 +297,9 @@ class CobRun(TenantScoped, Base):
     ppap_delta: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     ppap_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(2000))
+    # The portfolio's quality as this run closed the day (service.PortfolioQuality.to_json), so a
+    # report for a past date reads the day as it was, not as the loans stand today.
+    portfolio: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class ScheduleVersion(TenantScoped, Base):

@@ -31,7 +31,7 @@ from erp.ledger import service as ledger
 from erp.ledger import shu
 from erp.ledger.models import JournalEntry
 from erp.ledger.service import NewEntry, NewLine, credit, debit
-from erp.loans.models import Installment, Loan, LoanProduct, LoanStatus, Repayment
+from erp.loans.models import CobRun, CobStatus, Installment, Loan, LoanProduct, LoanStatus, Repayment
 from erp.loans.schedule import Frequency, Method, build_schedule
 from erp.membership import service as membership
 from erp.membership.models import MemberStatus
@@ -565,12 +565,15 @@ def loan_kolektibilitas(loan: Loan, dpd: int) -> str:
 @dataclass(frozen=True)
 class PortfolioQuality:
     """Outstanding principal of running loans on a day: in total, at risk beyond 1, 30 and 90
-    days past due, by kolektibilitas class, and the NPL (all classes but lancar)."""
+    days past due, by kolektibilitas class, and the NPL (all classes but lancar). `closed` says
+    the figures are the ones the close of business recorded for that day; otherwise they are
+    worked out from the loans as they stand now."""
 
     as_of: date
     outstanding: int
     at_risk: dict[int, int]
     by_class: dict[str, int]
+    closed: bool = False
 
     def par(self, days: int) -> Decimal:
         return _ratio(self.at_risk[days], self.outstanding)
@@ -583,12 +586,42 @@ class PortfolioQuality:
     def npl_ratio(self) -> Decimal:
         return _ratio(self.npl, self.outstanding)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outstanding": self.outstanding,
+            "at_risk": {str(days): amount for days, amount in self.at_risk.items()},
+            "by_class": dict(self.by_class),
+        }
+
+    @classmethod
+    def from_json(cls, as_of: date, data: dict[str, Any]) -> PortfolioQuality:
+        at_risk = {int(days): int(amount) for days, amount in data["at_risk"].items()}
+        by_class = {name: int(amount) for name, amount in data["by_class"].items()}
+        return cls(as_of, int(data["outstanding"]), at_risk, by_class, closed=True)
+
 
 PAR_DAYS = (1, 30, 90)
 
 
 def portfolio_quality(as_of: date) -> PortfolioQuality:
-    """PAR 1/30/90 and NPL of the running loans as of `as_of`."""
+    """PAR 1/30/90 and NPL of the running loans as of `as_of`: for a past day the close of
+    business closed, as it recorded them; otherwise from the loans as they stand now."""
+    require_tenant()
+    if as_of < date.today():
+        recorded = db.session.scalar(
+            select(CobRun.portfolio).where(
+                CobRun.business_date == as_of,
+                CobRun.status == CobStatus.OK.value,
+                CobRun.portfolio.is_not(None),
+            )
+        )
+        if recorded is not None:
+            return PortfolioQuality.from_json(as_of, recorded)
+    return current_portfolio_quality(as_of)
+
+
+def current_portfolio_quality(as_of: date) -> PortfolioQuality:
+    """PAR 1/30/90 and NPL of the loans running now, with days past due counted to `as_of`."""
     require_tenant()
     running = list(db.session.scalars(select(Loan).where(Loan.status == LoanStatus.DICAIRKAN.value)))
     rows = db.session.execute(

@@ -57,3 +57,36 @@ def test_the_rat_pack_says_so_when_nothing_is_lent(office):  # noqa: F811
         pytest.skip("pdftotext not installed")
     text = _text(reports.rat_pack(2026, "Koperasi Uji"))
     assert "Tidak ada pinjaman berjalan." in text
+
+
+def test_a_closed_day_keeps_its_portfolio_after_the_loans_move_on(office):  # noqa: F811
+    from erp.loans import cob
+
+    day = date(2026, 3, 5)  # the first installment (due 28 February) is 5 days late
+    loan = office.disbursed(10_000_000, 12)
+    [run] = cob.close_business(day)
+    assert run.status == "ok"
+    office.repay(loan, loans.installments(loan.id)[0].pokok + 5_000_000, on=date(2026, 3, 20))
+    db.session.commit()
+    recorded = loans.portfolio_quality(day)
+    assert recorded.closed
+    assert recorded.outstanding == 10_000_000
+    assert recorded.at_risk == {1: 10_000_000, 30: 0, 90: 0}
+    assert sum(recorded.by_class.values()) == 10_000_000
+    live = loans.current_portfolio_quality(day)
+    assert not live.closed
+    assert live.outstanding < 10_000_000  # today's loans: the repayment of 20 March already counted
+    # A day no close of business recorded is worked out from the loans as they stand now.
+    assert loans.portfolio_quality(date(2026, 3, 4)) == loans.current_portfolio_quality(date(2026, 3, 4))
+
+
+def test_the_rat_pack_says_where_its_portfolio_figures_come_from(office):  # noqa: F811
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed")
+    office.disbursed(10_000_000, 12)
+    db.session.commit()
+    text = " ".join(_text(reports.rat_pack(2026, "Koperasi Uji")).split())
+    assert "Tutup buku harian 31 Desember 2026 tidak tercatat" in text
+    closed = loans.PortfolioQuality(date(2025, 12, 31), 5, {1: 0, 30: 0, 90: 0}, {"lancar": 5}, closed=True)
+    story = reports.portfolio_flowables([closed], 2025, 400)
+    assert any("Angka menurut tutup buku harian 31 Desember 2025." in getattr(f, "text", "") for f in story)
