@@ -76,6 +76,7 @@ class _Totals:
     loans: int = 0
     installments: int = 0
     accrued: int = 0
+    reversed: int = 0
     denda: int = 0
 
 
@@ -383,6 +384,7 @@ def _work(
         by_loan.setdefault(row[1], []).append(row)
     totals = _Totals(loans=len(loans))
     accruals: list[dict[str, Any]] = []
+    reversals: list[int] = []
     updates: list[dict[str, Any]] = []
     for loan_id, product_id, outstanding, floor in loans:
         rate, grace = products[product_id]
@@ -403,6 +405,14 @@ def _work(
                     accruals.append({"b_id": inst_id, "b_amount": bunga_left})
                     totals.accrued += bunga_left
                     totals.installments += 1
+        else:
+            # A loan no longer lancar keeps no unreceived bunga in income: what was accrued and is
+            # still unpaid comes back out, to be recognised when paid (or accrued again should the
+            # loan become lancar once more).
+            for inst_id, _loan, _due, _unpaid, bunga_left, _paid, accrued_on in rows:
+                if accrued_on is not None and bunga_left > 0:
+                    reversals.append(inst_id)
+                    totals.reversed += bunga_left
         totals.denda += denda
         updates.append(
             {
@@ -422,6 +432,14 @@ def _work(
                 "WHERE i.id = v.id"
             ),
             {"day": day, "ids": [a["b_id"] for a in accruals], "amounts": [a["b_amount"] for a in accruals]},
+        )
+    if reversals:
+        db.session.execute(
+            text(
+                "UPDATE loan_installments SET accrued_on = NULL, accrued_bunga = 0 "
+                "WHERE id = ANY(CAST(:ids AS bigint[]))"
+            ),
+            {"ids": reversals},
         )
     db.session.execute(
         text(
@@ -456,6 +474,23 @@ def _work(
                 ],
             )
         )
+    if totals.reversed:
+        ledger.post(
+            NewEntry(
+                entry_date=day,
+                description=(
+                    f"Pembalikan akrual jasa pinjaman bermasalah {day.isoformat()}: {len(reversals)} "
+                    f"angsuran (pinjaman #{loan_ids[0]}–#{loan_ids[-1]})"
+                ),
+                source_module=service.SOURCE,
+                source_id=f"cob:{run_id}",
+                idempotency_key=f"loans:cob:{day.isoformat()}:reverse:{loan_ids[0]}-{loan_ids[-1]}",
+                lines=[
+                    debit(service.INTEREST_INCOME, totals.reversed),
+                    credit(service.ACCRUED_INTEREST, totals.reversed),
+                ],
+            )
+        )
     return totals
 
 
@@ -468,6 +503,7 @@ def _count(run_id: int, totals: _Totals, *, batches: int) -> None:
             loans_processed=_RUNS.c.loans_processed + totals.loans,
             installments_accrued=_RUNS.c.installments_accrued + totals.installments,
             accrued_bunga=_RUNS.c.accrued_bunga + totals.accrued,
+            reversed_bunga=_RUNS.c.reversed_bunga + totals.reversed,
             denda_due=_RUNS.c.denda_due + totals.denda,
         )
     )

@@ -292,6 +292,8 @@ class CobRun(TenantScoped, Base):
     loans_deferred: Mapped[int] = mapped_column(default=0, server_default="0")
     installments_accrued: Mapped[int] = mapped_column(default=0, server_default="0")
     accrued_bunga: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Accrued bunga still unpaid taken back out of income as loans stopped being lancar.
+    reversed_bunga: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     denda_due: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     ppap_target: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     ppap_delta: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

@@ -145,6 +145,39 @@ def test_overdue_loans_get_days_past_due_class_denda_and_ppap_and_stop_accruing(
     _accrued_receivable_matches_installments()
 
 
+def test_accrued_bunga_comes_back_out_of_income_when_a_loan_stops_being_lancar(office):
+    loan = office.disbursed()
+    cob.close_business(FIRST_DUE)
+    accrued_first = _installment(loan, 1).bunga
+    assert _balance(service.ACCRUED_INTEREST) == accrued_first
+
+    runs = cob.close_business(date(2026, 5, 31))  # every day from 1 March: 92 days late at the end
+
+    turned = [r for r in runs if r.reversed_bunga]
+    assert len(turned) == 1  # the day the first installment passed 90 days: kurang lancar
+    db.session.expire_all()
+    loan = db.session.get(Loan, loan.id)
+    assert loan.kolektibilitas == "kurang_lancar"
+    accrued_before = sum(_installment(loan, n).bunga for n in (1, 2, 3))  # due 28 Feb, 31 Mar, 30 Apr
+    assert turned[0].reversed_bunga == accrued_before
+    assert all(_installment(loan, n).accrued_on is None for n in (1, 2, 3, 4))
+    assert _balance(service.ACCRUED_INTEREST) == 0
+    assert _balance(service.INTEREST_INCOME) == 0  # nothing received, nothing held as income
+    _accrued_receivable_matches_installments()
+
+    # the member pays what is due: the bunga is income as it is received, once
+    day = date(2026, 6, 1)
+    due = service.amount_due(loan.id, day)
+    office.repay(loan, due.denda + due.bunga + due.pokok, day)
+    assert _balance(service.INTEREST_INCOME) == due.bunga
+    cob.close_business(day)
+    db.session.expire_all()
+    assert db.session.get(Loan, loan.id).kolektibilitas == "lancar"
+    assert _balance(service.INTEREST_INCOME) == due.bunga
+    _accrued_receivable_matches_installments()
+    _ppap_matches_allowances()
+
+
 def test_missed_days_are_closed_one_by_one_in_order(office):
     office.disbursed()
     cob.close_business(FIRST_DUE - timedelta(days=2))
