@@ -87,7 +87,9 @@ def my_data(fmt: str) -> Any:
     if fmt == "json":
         response = jsonify(data)
     else:
-        flat = {k: v for k, v in data.items() if k != "savings"}
+        flat = {k: v for k, v in data.items() if k not in ("savings", "photo")}
+        if data["photo"]:
+            flat["foto"] = str(_l("tersimpan; unduh data-saya.json untuk berkasnya"))
         for item in data["savings"]:
             flat[f"simpanan {item['number']}"] = item["balance"]
         response = Response(membership.export_csv(flat), mimetype="text/csv")

@@ -138,3 +138,15 @@ def test_the_register_keeper_uploads_sees_prints_and_removes_a_photo_and_others_
     assert client.get(page_url + "/foto.jpg").status_code == 404
     with tenant(coop.id):
         assert _photos() == 0
+
+
+def test_the_members_own_data_download_carries_the_photo(coop):
+    import base64
+
+    member = make_member()
+    assert service.export_own_data(member)["photo"] is None
+    service.set_photo(member.id, picture((640, 480)))
+    photo = service.export_own_data(member)["photo"]
+    stored = service.photo_of(member.id)
+    assert photo["format"] == "image/jpeg" and (photo["width"], photo["height"]) == (480, 360)
+    assert base64.b64decode(photo["base64"]) == stored.jpeg

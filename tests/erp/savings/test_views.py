@@ -87,6 +87,7 @@ def test_a_member_signs_in_with_phone_and_pin_and_sees_only_their_own_savings(ap
     assert client.get(f"/k/{coop.slug}/simpanan/anggota/{theirs.id}").status_code == 403
     data = client.get(f"/k/{coop.slug}/saya/data.json").json
     assert data["nik"] == mine.nik and data["savings"][0]["balance"] == 75_000
+    assert data["photo"] is None  # no photo kept; when there is one it travels in the JSON
     assert "nik," + mine.nik in client.get(f"/k/{coop.slug}/saya/data.csv").get_data(as_text=True)
     assert client.get(f"/k/{coop.slug}/saya/kartu.pdf").data.startswith(b"%PDF")
 
