@@ -48,5 +48,8 @@ def inventory_receive() -> Any:
         on_credit=data["on_credit"],
         idempotency_key=data["idempotency_key"],
         user_id=current_user.id,
+        unit=data["unit"],
+        lot=data["lot"],
+        expires_on=data["expires_on"],
     )
     return MoveOutSchema().dump(move), 201

@@ -42,6 +42,8 @@ class MoveKind(enum.StrEnum):
     ADJUSTMENT = "adjustment"
     KOPHUB = "kophub"
     TRANSFER = "transfer"
+    RETURN = "return"
+    OPNAME = "opname"
 
 
 class Commodity(enum.StrEnum):
@@ -99,6 +101,9 @@ class Product(TenantScoped, Base):
     commodity_units: Mapped[int] = mapped_column(BigInteger, default=1, server_default=text("1"))
     # on hand (all locations) at or below which the product is listed for reordering
     reorder_point: Mapped[int | None] = mapped_column(BigInteger)
+    # stock is kept per lot (batch) with its expiry and sold first-expiry-first-out: food and
+    # medicine; switched only while nothing is on hand, so lots always add up to the balances
+    tracks_lots: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class ProductUnit(TenantScoped, Base):
@@ -179,6 +184,7 @@ class StockMove(TenantScoped, Base):
         tenant_fk("product_id", "inventory_products"),
         tenant_fk("location_id", "inventory_locations"),
         tenant_fk("journal_entry_id", "journal_entries"),
+        tenant_fk("lot_id", "inventory_lots"),
         Index("ix_inventory_moves_tenant_id_product_id_id", "tenant_id", "product_id", "id"),
     )
 
@@ -196,6 +202,32 @@ class StockMove(TenantScoped, Base):
     idempotency_key: Mapped[str] = mapped_column(String(120))
     journal_entry_id: Mapped[int | None] = mapped_column(BigInteger)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the lot it changed, for a product that tracks lots (a move never spans two lots)
+    lot_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Lot(TenantScoped, Base):
+    """One batch of a lot-tracked product at one location: its code as printed on the goods, its
+    expiry, and how much of it is on hand. The lots of a product at a location add up to its
+    balance; `quantity` changes only under a row lock taken after the balance's, in the move's
+    transaction. Costs stay on the balance (moving average), not per lot."""
+
+    __tablename__ = "inventory_lots"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "product_id", "location_id", "code"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        tenant_fk("product_id", "inventory_products"),
+        tenant_fk("location_id", "inventory_locations"),
+        Index("ix_inventory_lots_tenant_id_expires_on", "tenant_id", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    location_id: Mapped[int] = mapped_column(BigInteger)
+    code: Mapped[str] = mapped_column(String(40))
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    created_at: Mapped[datetime] = utcnow_column()
 
 
 class Reservation(TenantScoped, Base):

@@ -26,6 +26,11 @@ class ProductSchema(FormSchema):
         load_default=1,
         validate=validate.Range(min=1, max=1_000_000, error=_l("Isi harus 1 sampai 1.000.000.")),
     )
+    tracks_lots = fields.Boolean(load_default=False)
+
+
+class LotTrackingSchema(FormSchema):
+    tracks_lots = fields.Boolean(load_default=False)
 
 
 class HetCapSchema(FormSchema):
@@ -47,6 +52,8 @@ class ReceiptSchema(FormSchema):
     total_cost = Rupiah(required=True, validate=_POSITIVE)
     on_credit = fields.Boolean(load_default=False)
     unit = Trimmed(load_default=None, validate=validate.Length(max=20))
+    lot = Trimmed(load_default=None, validate=validate.Length(max=40, error=_l("Paling banyak 40 karakter.")))
+    expires_on = fields.Date(load_default=None, allow_none=True)
     idempotency_key = fields.String(required=True, validate=_KEY)
 
 
@@ -80,6 +87,7 @@ class MoveOutSchema(Schema):
     value_after = fields.Integer()
     occurred_on = fields.Date()
     description = fields.String()
+    lot_id = fields.Integer(allow_none=True)
 
 
 class RdkkSchema(FormSchema):
@@ -106,9 +114,25 @@ class TransferSchema(FormSchema):
     idempotency_key = fields.String(required=True, validate=_KEY)
 
 
+class CommoditySchema(FormSchema):
+    commodity = Trimmed(load_default=None, validate=validate.Length(max=20))
+    commodity_units = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000, error=_l("Isi harus 1 sampai 1.000.000.")),
+    )
+
+
 class ReorderSchema(FormSchema):
     reorder_point = fields.Integer(
         load_default=None,
         allow_none=True,
         validate=validate.Range(min=0, max=1_000_000, error=_l("Harus 0 sampai 1.000.000.")),
+    )
+
+
+class ExpiringSchema(FormSchema):
+    days = fields.Integer(
+        load_default=30,
+        data_key="hari",
+        validate=validate.Range(min=0, max=366, error=_l("Jumlah hari harus 0 sampai 366.")),
     )

@@ -27,6 +27,7 @@ from core import audit
 from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
 from core.money import InvariantViolation, format_rupiah
+from erp.inventory import lots
 from erp.inventory.models import (
     Commodity,
     HetCap,
@@ -371,9 +372,10 @@ def add_product(
     het: int | None = None,
     commodity: str | None = None,
     commodity_units: int = 1,
+    tracks_lots: bool = False,
 ) -> Product:
     """Register a product; linked to a capped commodity, its price must be within the HET in force
-    in the cooperative's zone today."""
+    in the cooperative's zone today. `tracks_lots`: stock kept per lot with its expiry (FEFO)."""
     require_tenant()
     normalised = normalise_code(code)
     _require_amount(price, "price")
@@ -400,6 +402,7 @@ def add_product(
         het=het,
         commodity=commodity,
         commodity_units=commodity_units,
+        tracks_lots=bool(tracks_lots),
     )
     db.session.add(product)
     db.session.flush()
@@ -621,9 +624,12 @@ def take(
     idempotency_key: str,
     user_id: int | None,
     journal_entry_id: int | None = None,
+    lot: str | None = None,
 ) -> Taken:
     """Take `quantity` out of a locked balance at moving-average cost and write its move. Units
-    held by Kophub reservations are not for sale: asking for more than is available is refused."""
+    held by Kophub reservations are not for sale: asking for more than is available is refused.
+    A product that tracks lots is drawn from the lot named, or first-expiry-first-out, one move
+    per lot; a sale never takes an expired lot."""
     if quantity > balance.available:
         if balance.reserved:
             raise OutOfStock(
@@ -643,6 +649,27 @@ def take(
             )
         )
     cost = cost_of(balance, quantity)
+    if lots.tracks_lots(balance.product_id):
+        product = get_product(balance.product_id)
+        plan = lots.plan_draw(balance, product, quantity, kind=kind, on=on, lot_code=lot)
+        lots.write_moves(
+            balance,
+            plan,
+            cost,
+            sign=-1,
+            kind=kind,
+            on=on,
+            description=description,
+            idempotency_key=idempotency_key,
+            user_id=user_id,
+            journal_entry_id=journal_entry_id,
+        )
+        return Taken(balance.product_id, quantity, cost)
+    if lot is not None:
+        raise lots.InvalidLot(
+            _l("Barang ini tidak dicatat per lot; kosongkan nomor lot."),
+            fields={"lot": [str(_l("Barang tanpa lot."))]},
+        )
     balance.quantity -= quantity
     balance.value -= cost
     db.session.add(
@@ -748,7 +775,9 @@ def fulfil(
         move = db.session.scalar(select(StockMove).where(StockMove.id == held.move_id))
         if move is None:
             raise InvariantViolation("fulfilled reservation without its move")
-        return Taken(held.product_id, held.quantity, -move.value)
+        return Taken(
+            held.product_id, held.quantity, -sum(m.value for m in lots.moves_of(move.idempotency_key))
+        )
     if held.status == ReservationStatus.RELEASED.value:
         raise InvalidTransition(_l("Pesanan ini sudah dibatalkan; stoknya sudah dilepas."))
     day = on or date.today()
@@ -816,10 +845,13 @@ def receive(
     on: date | None = None,
     note: str | None = None,
     unit: str | None = None,
+    lot: str | None = None,
+    expires_on: date | None = None,
 ) -> StockMove:
     """Goods received at cost: the balance grows in quantity and value (moving average) and
     Persediaan Sembako is debited against Kas, or Utang Usaha when bought on credit. `quantity` is
-    in `unit` (a karung, a dus) when given, stored in the product's base unit."""
+    in `unit` (a karung, a dus) when given, stored in the product's base unit. A product that
+    tracks lots needs the `lot` (batch code) and, when it has one, its `expires_on`."""
     _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
     _require_amount(total_cost, "total_cost")
     _require_key(idempotency_key)
@@ -836,8 +868,22 @@ def receive(
             raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
         return repeat
     product = get_product(product_id)
-    balance = _balance_for_update(product_id, location_id)
     day = on or date.today()
+    if product.tracks_lots:
+        lots.normalise_lot(lot)
+    elif lot is not None or expires_on is not None:
+        raise lots.InvalidLot(
+            _l(
+                "%(name)s tidak dicatat per lot; kosongkan nomor lot dan tanggal kedaluwarsa, atau "
+                "aktifkan pencatatan lot di kartu stok.",
+                name=product.name,
+            ),
+            fields={"lot": [str(_l("Barang tanpa lot."))]},
+        )
+    balance = _balance_for_update(product_id, location_id)
+    lot_row = (
+        lots.lot_for_receipt(product, location_id, lot, expires_on, day) if product.tracks_lots else None
+    )
     entry = ledger.post(
         NewEntry(
             entry_date=day,
@@ -851,6 +897,8 @@ def receive(
     )
     balance.quantity += quantity
     balance.value += total_cost
+    if lot_row is not None:
+        lot_row.quantity += quantity
     move = StockMove(
         product_id=product_id,
         location_id=location_id,
@@ -864,6 +912,7 @@ def receive(
         idempotency_key=idempotency_key,
         journal_entry_id=entry.id,
         user_id=user_id,
+        lot_id=lot_row.id if lot_row is not None else None,
     )
     db.session.add(move)
     db.session.flush()
@@ -896,7 +945,8 @@ def transfer(
     out_key, in_key = f"{idempotency_key}:keluar", f"{idempotency_key}:masuk"
     repeat = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == in_key))
     if repeat is not None:
-        if (repeat.product_id, repeat.location_id, repeat.quantity) != (product_id, to_location_id, amount):
+        moved = sum(m.quantity for m in lots.moves_of(in_key)) if repeat.lot_id else repeat.quantity
+        if (repeat.product_id, repeat.location_id, moved) != (product_id, to_location_id, amount):
             raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
         return repeat
     # make both rows exist, then lock them in id order (STYLE rule 21)
@@ -917,6 +967,8 @@ def transfer(
     }
     source, target = rows[from_location_id], rows[to_location_id]
     day = on or date.today()
+    if product.tracks_lots:
+        return _transfer_lots(product, source, target, amount, day, out_key, in_key, user_id)
     taken = take(
         source,
         amount,
@@ -945,6 +997,87 @@ def transfer(
     db.session.flush()
     db.session.commit()
     return move
+
+
+def _transfer_lots(
+    product: Product,
+    source: StockBalance,
+    target: StockBalance,
+    amount: int,
+    day: date,
+    out_key: str,
+    in_key: str,
+    user_id: int | None,
+) -> StockMove:
+    """A lot-tracked transfer: the lots leave first-expiry-first-out and arrive under the same
+    codes and expiry, each part at the value it left with."""
+    if amount > source.available:
+        raise OutOfStock(
+            _l(
+                "Stok tidak cukup: tersedia %(available)s, diminta %(want)s.",
+                available=source.available,
+                want=amount,
+            )
+        )
+    cost = cost_of(source, amount)
+    plan = lots.plan_draw(source, product, amount, kind=MoveKind.TRANSFER, on=day)
+    parts = lots.write_moves(
+        source,
+        plan,
+        cost,
+        sign=-1,
+        kind=MoveKind.TRANSFER,
+        on=day,
+        description=str(_l("Pindah ke lokasi lain")),
+        idempotency_key=out_key,
+        user_id=user_id,
+        journal_entry_id=None,
+    )
+    arriving = [
+        (lots.lot_for_receipt(product, target.location_id, p.lot.code, p.lot.expires_on, day), p.quantity)
+        for p in parts
+    ]
+    lots.write_moves(
+        target,
+        arriving,
+        cost,
+        sign=1,
+        kind=MoveKind.TRANSFER,
+        on=day,
+        description=str(_l("Pindahan dari lokasi lain")),
+        idempotency_key=in_key,
+        user_id=user_id,
+        journal_entry_id=None,
+    )
+    db.session.flush()
+    move = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == in_key))
+    if move is None:
+        raise InvariantViolation("transfer without its move")
+    db.session.commit()
+    return move
+
+
+def set_commodity(product_id: int, commodity: str | None, commodity_units: int = 1) -> Product:
+    """Link a product to a capped commodity (or unlink it, with None): the same checks as adding
+    it, so its selling price must be within the HET in force for the commodity in the
+    cooperative's zone today (times the commodity units one unit of it holds)."""
+    require_tenant()
+    commodity, commodity_units = _require_commodity(commodity, commodity_units)
+    product = db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
+    if product is None:
+        raise NotFound(_l("Barang tidak ditemukan."))
+    check_het(product.price, product.het, commodity=commodity, commodity_units=commodity_units)
+    before = {"commodity": product.commodity, "commodity_units": product.commodity_units}
+    product.commodity, product.commodity_units = commodity, commodity_units
+    audit.record(
+        "inventory.commodity_set",
+        "inventory_product",
+        product.id,
+        before=before,
+        after={"commodity": commodity, "commodity_units": commodity_units},
+    )
+    db.session.commit()
+    return product
 
 
 def set_reorder_point(product_id: int, reorder_point: int | None) -> Product:
@@ -1011,9 +1144,13 @@ def adjust(
     idempotency_key: str,
     user_id: int | None = None,
     on: date | None = None,
+    lot: str | None = None,
+    expires_on: date | None = None,
 ) -> StockMove:
     """Correct on-hand by `quantity` (negative: lost or damaged; positive: found) at the moving
-    average cost; the value difference is posted between Persediaan and HPP Sembako."""
+    average cost; the value difference is posted between Persediaan and HPP Sembako. For a product
+    that tracks lots, a loss comes out of the lot named (or first-expiry-first-out, expired lots
+    first) and units found go into the lot named (new lots take `expires_on`)."""
     if (
         not isinstance(quantity, int)
         or isinstance(quantity, bool)
@@ -1032,9 +1169,16 @@ def adjust(
     repeat = db.session.scalar(select(StockMove).where(StockMove.idempotency_key == idempotency_key))
     if repeat is not None:
         return repeat
-    get_product(product_id)
-    balance = _balance_for_update(product_id, location_id)
+    product = get_product(product_id)
     day = on or date.today()
+    if quantity > 0 and product.tracks_lots:
+        lots.normalise_lot(lot)
+    elif not product.tracks_lots and (lot is not None or expires_on is not None):
+        raise lots.InvalidLot(
+            _l("Barang ini tidak dicatat per lot; kosongkan nomor lot."),
+            fields={"lot": [str(_l("Barang tanpa lot."))]},
+        )
+    balance = _balance_for_update(product_id, location_id)
     if quantity < 0:
         if -quantity > balance.quantity:
             raise OutOfStock(
@@ -1048,8 +1192,24 @@ def adjust(
             description=reason.strip(),
             idempotency_key=idempotency_key,
             user_id=user_id,
+            lot=lot,
         )
         value = -taken.cost
+    elif product.tracks_lots:
+        found = lots.lot_for_receipt(product, location_id, lot, expires_on, day, receiving=False)
+        value = (balance.value // balance.quantity if balance.quantity else 0) * quantity
+        lots.write_moves(
+            balance,
+            [(found, quantity)],
+            value,
+            sign=1,
+            kind=MoveKind.ADJUSTMENT,
+            on=day,
+            description=reason.strip(),
+            idempotency_key=idempotency_key,
+            user_id=user_id,
+            journal_entry_id=None,
+        )
     else:
         unit_cost = balance.value // balance.quantity if balance.quantity else 0
         value = unit_cost * quantity

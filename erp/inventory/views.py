@@ -3,6 +3,7 @@ product's stock card."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,9 +17,12 @@ from core.db import db
 from core.errors import DomainError, form_messages
 from core.permissions import menu_item, requires
 from core.schemas import load_form
-from erp.inventory import service
+from erp.inventory import lots, service
 from erp.inventory.schemas import (
+    CommoditySchema,
+    ExpiringSchema,
     HetCapSchema,
+    LotTrackingSchema,
     LpgQuotaSchema,
     ProductSchema,
     RdkkSchema,
@@ -104,6 +108,8 @@ def receive() -> Any:
             idempotency_key=data["idempotency_key"],
             user_id=current_user.id,
             unit=data["unit"],
+            lot=data["lot"],
+            expires_on=data["expires_on"],
         )
     except ValidationError as err:
         return _page(form_messages(err), 422)
@@ -161,6 +167,22 @@ def set_reorder_point(product_id: int) -> Any:
     return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
 
 
+@bp.post("/k/<tenant_slug>/gudang/barang/<int:product_id>/komoditas")
+@requires("inventory.manage")
+def set_commodity(product_id: int) -> Any:
+    try:
+        data = load_form(CommoditySchema())
+        product = service.set_commodity(product_id, data["commodity"], data["commodity_units"])
+    except ValidationError as err:
+        return _card(product_id, form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _card(product_id, err.fields or {}, 422)
+    flash(_("Komoditas HET %(name)s disimpan.", name=product.name))
+    return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
+
+
 @bp.get("/k/<tenant_slug>/gudang/barang/<int:product_id>")
 @requires("inventory.view")
 def stock_card(product_id: int) -> Any:
@@ -169,16 +191,53 @@ def stock_card(product_id: int) -> Any:
 
 def _card(product_id: int, errors: dict[str, Any], status: int) -> Any:
     product = service.get_product(product_id)
+    moves = service.stock_card(product.id)
     return (
         render_template(
             "inventory/card.html",
             product=product,
-            moves=service.stock_card(product.id),
+            moves=moves,
+            move_lots=lots.codes_of({m.lot_id for m in moves if m.lot_id is not None}),
+            lots=lots.lots_of(product.id) if product.tracks_lots else [],
+            on_hand=service.on_hand(product.id),
+            today=date.today(),
             units=service.units_of(product.id),
+            commodities=service.COMMODITY_LABELS,
+            het=service.het_for(product),
             errors=errors,
         ),
         status,
     )
+
+
+@bp.post("/k/<tenant_slug>/gudang/barang/<int:product_id>/lot")
+@requires("inventory.manage")
+def set_tracks_lots(product_id: int) -> Any:
+    try:
+        data = load_form(LotTrackingSchema())
+        product = lots.set_tracks_lots(product_id, data["tracks_lots"], user_id=current_user.id)
+    except ValidationError as err:
+        return _card(product_id, form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _card(product_id, err.fields or {}, 422)
+    if product.tracks_lots:
+        flash(_("Stok %(name)s sekarang dicatat per lot.", name=product.name))
+    else:
+        flash(_("Stok %(name)s tidak lagi dicatat per lot.", name=product.name))
+    return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
+
+
+@bp.get("/k/<tenant_slug>/gudang/kedaluwarsa")
+@requires("inventory.view")
+def expiring() -> Any:
+    try:
+        days = ExpiringSchema().load({k: v for k, v in request.args.items() if v != ""})["days"]
+    except ValidationError as err:
+        return render_template("inventory/expiring.html", rows=[], days=30, errors=form_messages(err)), 422
+    rows = lots.expiring(days)
+    return render_template("inventory/expiring.html", rows=rows, days=days, errors={})
 
 
 @bp.post("/k/<tenant_slug>/gudang/barang/<int:product_id>/satuan")

@@ -37,6 +37,7 @@ class Shop:
             unit=kw.pop("unit", "karung"),
             price=price,
             het=het,
+            tracks_lots=kw.pop("tracks_lots", False),
         )
 
     def receive(self, product: Product, quantity: int, cost: int, **kw):

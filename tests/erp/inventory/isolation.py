@@ -1,5 +1,5 @@
 """The inventory seeder for the tenant isolation suite: a gerai, a product named with the marker,
-a bigger unit, a goods receipt, an adjustment, a Kophub reservation, an RDKK allocation with a
+a bigger unit, a goods receipt, an adjustment, a lot-tracked product received into a lot, a Kophub reservation, an RDKK allocation with a
 purchase against it and an LPG limit."""
 
 from __future__ import annotations
@@ -32,6 +32,24 @@ def seed_inventory(coop: Cooperative, marker: str, user_id: int) -> None:
     )
     service.reserve(product.id, gerai.id, 2, key=f"seed-order-{marker}")
     db.session.commit()
+    milk = service.add_product(
+        code=f"SUSU-{coop.id}",
+        name=f"Susu {marker}",
+        category="susu",
+        unit="kotak",
+        price=6_000,
+        tracks_lots=True,
+    )
+    service.receive(
+        milk.id,
+        gerai.id,
+        12,
+        60_000,
+        idempotency_key=f"seed-lot-{marker}",
+        user_id=user_id,
+        lot=f"LOT-{coop.id}",
+        expires_on=date(2099, 1, 1),
+    )
     urea = service.add_product(
         code=f"UREA-{coop.id}",
         name=f"Urea {marker}",
