@@ -46,7 +46,7 @@ from core.models import User
 from core.money import InvariantViolation, format_rupiah, split
 from core.permissions import ROLE_PERMISSIONS
 from erp.inventory import service as inventory
-from erp.inventory.models import Location, MoveKind, Product, StockBalance, StockMove
+from erp.inventory.models import Location, MoveKind, Product, StockBalance
 from erp.ledger import service as ledger
 from erp.ledger import shu
 from erp.ledger.models import MAX_AMOUNT
@@ -1514,30 +1514,20 @@ def _put_back(
     journal_entry_id: int,
     on: date,
 ) -> None:
-    """Units sold here come back on the shelf at the cost they left with: the balance (locked, in
-    product-id order by the caller's loop) grows and a sale move with a positive quantity records
-    it. The inventory service has no use case for a customer return yet; this is the one place the
-    counter writes a stock move itself, the mirror of `inventory.take`."""
-    balance = inventory.lock_balances([product_id], location_id).get(product_id)
-    if balance is None:
-        raise InvariantViolation(f"product {product_id} was sold at {location_id} but has no balance")
-    balance.quantity += quantity
-    balance.value += value
-    db.session.add(
-        StockMove(
-            product_id=product_id,
-            location_id=location_id,
-            kind=MoveKind.SALE.value,
-            quantity=quantity,
-            value=value,
-            quantity_after=balance.quantity,
-            value_after=balance.value,
-            occurred_on=on,
-            description=description[:200],
-            idempotency_key=idempotency_key,
-            journal_entry_id=journal_entry_id,
-            user_id=user_id,
-        )
+    """Units sold here come back on the shelf at the cost they left with, through the inventory's
+    customer-return use case (a `return` move; a lot-tracked product goes back into its lots)."""
+    from erp.inventory.returns import return_goods
+
+    return_goods(
+        product_id,
+        location_id,
+        quantity,
+        value,
+        description=description,
+        idempotency_key=idempotency_key,
+        user_id=user_id,
+        journal_entry_id=journal_entry_id,
+        on=on,
     )
 
 
