@@ -160,8 +160,10 @@ def _lots_back(
     for move in sold:
         if left == 0:
             break
+        if move.lot_id is None:
+            continue
         part = min(-move.quantity, left)
-        wanted[move.lot_id] = wanted.get(move.lot_id, 0) + part  # type: ignore[index]
+        wanted[move.lot_id] = wanted.get(move.lot_id, 0) + part
         left -= part
     if left:
         raise lots.InvalidLot(
