@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     from erp.loans.views import bp as loans_bp
     from erp.membership.views import bp as membership_bp
     from erp.pos.views import bp as pos_bp
+    from erp.purchasing.views import bp as purchasing_bp
     from erp.savings.portal import bp as portal_bp
     from erp.savings.views import bp as savings_bp
     from marketplace.buyers.views import bp as buyers_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(inventory_bp)
     app.register_blueprint(pos_bp)
+    app.register_blueprint(purchasing_bp)
     app.register_blueprint(registry_bp)
     app.register_blueprint(satgas_bp)
     app.register_blueprint(microsite_bp)

@@ -105,6 +105,20 @@ _SEMBAKO = {
 for _role, _extra in _SEMBAKO.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# Purchasing: the manajer and the gudang (and the ketua) keep suppliers, order goods and receive
+# them; the bendahara (and the ketua) records supplier invoices and pays them; the board and the
+# pengawas read it all.
+_PURCHASING = {
+    "ketua": {"purchasing.view", "purchasing.manage", "purchasing.pay"},
+    "manajer": {"purchasing.view", "purchasing.manage"},
+    "gudang": {"purchasing.view", "purchasing.manage"},
+    "bendahara": {"purchasing.view", "purchasing.pay"},
+    "sekretaris": {"purchasing.view"},
+    "pengawas": {"purchasing.view"},
+}
+for _role, _extra in _PURCHASING.items():
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
+
 # The counter beyond selling: the manajer (and ketua) may give discounts and set kasbon limits;
 # ketua, manajer and bendahara approve voids, returns and sales below cost with their PIN
 # (supervisors); the kasir and those who oversee read the Z report.
@@ -235,6 +249,7 @@ MENU_ORDER = (
     "loans.reports",
     "pos.counter",
     "inventory.index",
+    "purchasing.index",
     "listings.index",
     "ledger.index",
     "registry.profile",

@@ -27,6 +27,7 @@ from tests.erp.loans.isolation import seed_loans
 from tests.erp.loans.isolation_changes import seed_loan_changes
 from tests.erp.membership.isolation import seed_membership
 from tests.erp.pos.isolation import seed_pos
+from tests.erp.purchasing.isolation import seed_purchasing
 from tests.erp.savings.isolation import seed_savings
 from tests.marketplace.listings.isolation import seed_listings
 from tests.marketplace.orders.isolation import seed_kophub_orders
@@ -75,6 +76,7 @@ SEEDERS: list[Seeder] = [
     seed_savings,
     seed_inventory,
     seed_pos,
+    seed_purchasing,
     seed_loans,
     seed_loan_changes,
     seed_listings,

@@ -1,0 +1,1 @@
+"""Purchasing: suppliers, purchase orders, goods receipts, supplier invoices and payments."""

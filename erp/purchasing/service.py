@@ -1,0 +1,1347 @@
+"""The purchasing use cases: keep suppliers, order goods (PO/YYYY/MM/NNNN), receive them into a
+location through `erp.inventory.service.receive` on credit, record the supplier's invoice and pay
+it, and read the payable ledger and its aging.
+
+Invariants: a purchase-order line never has more received than ordered (checked under a row lock
+on the order, and by the database); an invoice's `paid` only rises, under `SELECT … FOR UPDATE`,
+in the transaction that writes the payment and posts Dr Utang Usaha / Cr Kas or Bank, and never
+above the invoice amount; every posting carries an idempotency key, so a repeated request posts
+once. What purchases owe (receipts, invoice differences, less payments) equals their share of
+Utang Usaha, and the aging list totals exactly that.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, cast, func, or_, select
+
+from core import audit
+from core.db import db
+from core.errors import DomainError, ErrorCode, NotFound
+from core.identifiers import normalize_bank_account, normalize_npwp
+from core.money import InvariantViolation, format_rupiah
+from core.schemas import normalize_phone
+from erp.inventory import lots
+from erp.inventory import service as inventory
+from erp.inventory.models import Location, Lot, Product
+from erp.ledger import service as ledger
+from erp.ledger.models import MAX_AMOUNT
+from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
+from erp.membership import service as membership
+from erp.membership.models import MemberStatus
+from erp.purchasing.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    OrderStatus,
+    PaymentMethod,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Supplier,
+    SupplierInvoice,
+    SupplierKind,
+    SupplierPayment,
+)
+from tenants.context import require_tenant
+
+SOURCE = "purchasing"
+PAYABLE = inventory.PAYABLE  # 2-1300 Utang Usaha: where receipts on credit go
+CASH = "1-1100"
+BANK = "1-1110"
+# purchase price variance: the part of an invoice above (or below) what its receipts were booked at
+PRICE_VARIANCE = "5-1100"
+MAX_LINES = 50
+MAX_QUANTITY = inventory.MAX_QUANTITY
+MAX_LIST = 500
+
+KIND_LABELS: dict[str, Any] = {
+    SupplierKind.BULOG: _l("Perum Bulog"),
+    SupplierKind.PUPUK_INDONESIA: _l("Pupuk Indonesia"),
+    SupplierKind.PERTAMINA: _l("Pertamina (agen/pangkalan)"),
+    SupplierKind.ID_FOOD: _l("ID Food"),
+    SupplierKind.PETANI_ANGGOTA: _l("Petani anggota"),
+    SupplierKind.LAINNYA: _l("Lainnya"),
+}
+STATUS_LABELS: dict[str, Any] = {
+    OrderStatus.DRAFT: _l("draf"),
+    OrderStatus.DIPESAN: _l("dipesan"),
+    OrderStatus.SEBAGIAN: _l("sebagian diterima"),
+    OrderStatus.DITERIMA: _l("diterima"),
+    OrderStatus.DIBATALKAN: _l("dibatalkan"),
+}
+METHOD_LABELS: dict[str, Any] = {
+    PaymentMethod.KAS: _l("Tunai (kas)"),
+    PaymentMethod.BANK: _l("Transfer bank"),
+}
+
+
+class InvalidPurchase(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 422
+
+
+class InvalidTransition(DomainError):
+    code = ErrorCode.INVALID_TRANSITION
+    status = 422
+
+
+class Overpayment(DomainError):
+    code = ErrorCode.INSUFFICIENT_BALANCE
+    status = 422
+
+
+def _refuse(message: Any, field_name: str, field_message: Any) -> InvalidPurchase:
+    return InvalidPurchase(message, fields={field_name: [str(field_message)]})
+
+
+def _text(value: Any, field_name: str, limit: int, *, required: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise _refuse(_l("Data belum lengkap."), field_name, _l("Wajib diisi."))
+        return None
+    if not isinstance(value, str) or len(value.strip()) > limit:
+        raise _refuse(
+            _l("Teks terlalu panjang (paling banyak %(n)s karakter).", n=limit),
+            field_name,
+            _l("Paling banyak %(n)s karakter.", n=limit),
+        )
+    return value.strip()
+
+
+def _whole(value: Any, field_name: str, limit: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= limit:
+        raise _refuse(
+            _l("Jumlah harus bilangan bulat lebih dari nol."), field_name, _l("Harus lebih dari nol.")
+        )
+    return value
+
+
+def _key(value: Any) -> str:
+    if not isinstance(value, str) or not 8 <= len(value) <= 64:
+        raise InvalidPurchase(_l("Formulir tidak sah; muat ulang halaman."))
+    return value
+
+
+# --- suppliers -----------------------------------------------------------------------------------
+
+
+def _supplier_values(
+    *,
+    name: Any,
+    kind: Any,
+    member_number: Any = None,
+    npwp: Any = None,
+    phone: Any = None,
+    address: Any = None,
+    bank_name: Any = None,
+    bank_account: Any = None,
+    payment_terms_days: Any = 30,
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"name": _text(name, "name", 120, required=True)}
+    if kind not in SupplierKind.__members__.values():
+        raise _refuse(_l("Jenis pemasok tidak dikenal."), "kind", _l("Pilihan tidak dikenal."))
+    values["kind"] = SupplierKind(kind).value
+    values["member_id"] = None
+    number = _text(member_number, "member_number", 40)
+    if values["kind"] == SupplierKind.PETANI_ANGGOTA:
+        if number is None:
+            raise _refuse(
+                _l("Petani anggota harus ditautkan ke nomor anggotanya."),
+                "member_number",
+                _l("Wajib diisi untuk petani anggota."),
+            )
+        member = membership.member_by_number(number)
+        if member is None:
+            raise _refuse(
+                _l("Anggota bernomor %(number)s tidak ditemukan.", number=number.upper()),
+                "member_number",
+                _l("Tidak ditemukan."),
+            )
+        if member.status != MemberStatus.ACTIVE.value:
+            raise _refuse(
+                _l("Anggota %(number)s tidak aktif.", number=number.upper()),
+                "member_number",
+                _l("Tidak aktif."),
+            )
+        values["member_id"] = member.id
+    elif number is not None:
+        raise _refuse(
+            _l("Nomor anggota hanya untuk pemasok berjenis petani anggota."),
+            "member_number",
+            _l("Pilih jenis petani anggota atau kosongkan."),
+        )
+    values["npwp"] = None
+    if npwp is not None and str(npwp).strip():
+        try:
+            values["npwp"] = normalize_npwp(str(npwp))
+        except Exception as err:  # marshmallow's ValidationError carries the Indonesian reason
+            raise _refuse(
+                _l("NPWP tidak sah: 15 atau 16 angka."), "npwp", getattr(err, "messages", err)
+            ) from err
+    values["phone"] = None
+    if phone is not None and str(phone).strip():
+        values["phone"] = normalize_phone(str(phone))
+        if values["phone"] is None:
+            raise _refuse(
+                _l("Nomor HP tidak sah (contoh: 0812 3456 7890)."), "phone", _l("Nomor HP tidak sah.")
+            )
+    values["address"] = _text(address, "address", 200)
+    values["bank_name"] = _text(bank_name, "bank_name", 60)
+    values["bank_account"] = None
+    if bank_account is not None and str(bank_account).strip():
+        try:
+            values["bank_account"] = normalize_bank_account(str(bank_account))
+        except Exception as err:
+            raise _refuse(
+                _l("Nomor rekening hanya angka (5–20 digit)."), "bank_account", _l("Tidak sah.")
+            ) from err
+    if values["bank_account"] is not None and values["bank_name"] is None:
+        raise _refuse(
+            _l("Sebutkan nama bank rekening itu."), "bank_name", _l("Wajib diisi bila ada rekening.")
+        )
+    if (
+        not isinstance(payment_terms_days, int)
+        or isinstance(payment_terms_days, bool)
+        or not 0 <= payment_terms_days <= 365
+    ):
+        raise _refuse(
+            _l("Tempo pembayaran harus 0 sampai 365 hari."), "payment_terms_days", _l("0 sampai 365 hari.")
+        )
+    values["payment_terms_days"] = payment_terms_days
+    return values
+
+
+def _refuse_taken_member(member_id: int | None, supplier_id: int | None) -> None:
+    if member_id is None:
+        return
+    other = db.session.scalar(
+        select(Supplier).where(Supplier.member_id == member_id, Supplier.id != (supplier_id or 0))
+    )
+    if other is not None:
+        raise _refuse(
+            _l("Anggota ini sudah terdaftar sebagai pemasok %(name)s.", name=other.name),
+            "member_number",
+            _l("Sudah terdaftar."),
+        )
+
+
+def _supplier_audit(s: Supplier) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "kind": s.kind,
+        "member_id": s.member_id,
+        "npwp": s.npwp,
+        "phone": s.phone,
+        "bank_name": s.bank_name,
+        "bank_account": s.bank_account,
+        "payment_terms_days": s.payment_terms_days,
+        "active": s.active,
+    }
+
+
+def add_supplier(**data: Any) -> Supplier:
+    """Register a supplier; a member farmer is linked to their member record (one supplier each)."""
+    require_tenant()
+    values = _supplier_values(**data)
+    _refuse_taken_member(values["member_id"], None)
+    supplier = Supplier(**values)
+    db.session.add(supplier)
+    db.session.flush()
+    audit.record(
+        "purchasing.supplier_added", "purchasing_supplier", supplier.id, after=_supplier_audit(supplier)
+    )
+    db.session.commit()
+    return supplier
+
+
+def update_supplier(supplier_id: int, **data: Any) -> Supplier:
+    supplier = _supplier_for_update(supplier_id)
+    values = _supplier_values(**data)
+    _refuse_taken_member(values["member_id"], supplier.id)
+    before = _supplier_audit(supplier)
+    for name, value in values.items():
+        setattr(supplier, name, value)
+    db.session.flush()
+    audit.record(
+        "purchasing.supplier_changed",
+        "purchasing_supplier",
+        supplier.id,
+        before=before,
+        after=_supplier_audit(supplier),
+    )
+    db.session.commit()
+    return supplier
+
+
+def set_supplier_active(supplier_id: int, active: bool) -> Supplier:
+    """Deactivate a supplier (no new orders or receipts; its invoices can still be paid) or bring it
+    back."""
+    supplier = _supplier_for_update(supplier_id)
+    if supplier.active != active:
+        supplier.active = active
+        audit.record(
+            "purchasing.supplier_activated" if active else "purchasing.supplier_deactivated",
+            "purchasing_supplier",
+            supplier.id,
+            before={"active": not active},
+            after={"active": active},
+        )
+    db.session.commit()
+    return supplier
+
+
+def suppliers(query: str | None = None, *, include_inactive: bool = False) -> list[Supplier]:
+    """Suppliers by name, matching `query` in the name, NPWP or phone."""
+    require_tenant()
+    stmt = select(Supplier).order_by(Supplier.active.desc(), Supplier.name).limit(MAX_LIST)
+    if not include_inactive:
+        stmt = stmt.where(Supplier.active.is_(True))
+    wanted = (query or "").strip()[:60]
+    if wanted:
+        pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        digits = "".join(c for c in wanted if c.isdigit())
+        conditions: list[Any] = [Supplier.name.ilike(pattern)]
+        if len(digits) >= 4:
+            conditions += [Supplier.npwp.contains(digits), Supplier.phone.contains(digits)]
+        stmt = stmt.where(or_(*conditions))
+    return list(db.session.scalars(stmt))
+
+
+def get_supplier(supplier_id: int) -> Supplier:
+    require_tenant()
+    supplier = db.session.get(Supplier, supplier_id) if isinstance(supplier_id, int) else None
+    if supplier is None:
+        raise NotFound(_l("Pemasok tidak ditemukan."))
+    return supplier
+
+
+def supplier_member_number(supplier: Supplier) -> str | None:
+    if supplier.member_id is None:
+        return None
+    member = membership.get_member(supplier.member_id)
+    return member.member_number
+
+
+def _supplier_for_update(supplier_id: int) -> Supplier:
+    require_tenant()
+    supplier = db.session.scalar(select(Supplier).where(Supplier.id == supplier_id).with_for_update())
+    if supplier is None:
+        raise NotFound(_l("Pemasok tidak ditemukan."))
+    return supplier
+
+
+def _active_supplier(supplier_id: Any) -> Supplier:
+    if not isinstance(supplier_id, int):
+        raise _refuse(_l("Pilih pemasok."), "supplier_id", _l("Wajib diisi."))
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise _refuse(_l("Pemasok tidak ditemukan."), "supplier_id", _l("Tidak ditemukan."))
+    if not supplier.active:
+        raise _refuse(
+            _l("Pemasok %(name)s sudah tidak aktif.", name=supplier.name), "supplier_id", _l("Tidak aktif.")
+        )
+    return supplier
+
+
+# --- numbering -----------------------------------------------------------------------------------
+
+
+def _next_number(prefix: str, model: type[PurchaseOrder] | type[GoodsReceipt], on: date) -> str:
+    """The next number `PREFIX/YYYY/MM/NNNN` of the cooperative, reserved under a transaction lock
+    so two at once never share one; a rolled-back transaction frees it, so there are no gaps."""
+    tenant_id = require_tenant()
+    head = f"{prefix}/{on.year:04d}/{on.month:02d}/"
+    db.session.execute(
+        select(func.pg_advisory_xact_lock(func.hashtextextended(f"purchasing.{head}:{tenant_id}", 0)))
+    )
+    highest = db.session.scalar(
+        select(func.max(cast(func.substr(model.number, len(head) + 1), Integer))).where(
+            model.number.startswith(head)
+        )
+    )
+    return f"{head}{int(highest or 0) + 1:04d}"
+
+
+# --- purchase orders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    product_id: int
+    quantity: int
+    unit_price: int
+    unit: str | None = None
+
+
+def _unit_of(product: Product, unit: Any, index: int) -> str | None:
+    """The unit as stored on a line: None for the product's base unit, else a unit it has."""
+    name = unit.strip() if isinstance(unit, str) else ""
+    if not name or name.lower() == product.unit.lower():
+        return None
+    for candidate in inventory.units_of(product.id):
+        if candidate.name.lower() == name.lower():
+            return candidate.name
+    raise _refuse(
+        _l("Satuan %(unit)s tidak dikenal untuk %(name)s.", unit=name, name=product.name),
+        f"lines.{index}.unit",
+        _l("Tidak dikenal."),
+    )
+
+
+def _factor(product: Product, unit: str | None) -> int:
+    return 1 if unit is None else inventory.to_base(product, 1, unit)
+
+
+def _products(ids: Sequence[int]) -> dict[int, Product]:
+    rows = db.session.scalars(select(Product).where(Product.id.in_(sorted(set(ids)))))
+    return {p.id: p for p in rows}
+
+
+def create_order(
+    supplier_id: int,
+    lines: Sequence[OrderLineInput],
+    *,
+    ordered_on: date | None = None,
+    expected_on: date | None = None,
+    note: str | None = None,
+    user_id: int | None = None,
+) -> PurchaseOrder:
+    """A draft purchase order to an active supplier, numbered at once (PO/YYYY/MM/NNNN)."""
+    require_tenant()
+    supplier = _active_supplier(supplier_id)
+    day = ordered_on or date.today()
+    if expected_on is not None and expected_on < day:
+        raise _refuse(
+            _l("Tanggal perkiraan tiba tidak boleh sebelum tanggal pesan."),
+            "expected_on",
+            _l("Terlalu awal."),
+        )
+    if not lines:
+        raise _refuse(_l("Isi paling sedikit satu baris barang."), "lines", _l("Wajib diisi."))
+    if len(lines) > MAX_LINES:
+        raise _refuse(_l("Paling banyak %(n)s baris.", n=MAX_LINES), "lines", _l("Terlalu banyak."))
+    products = _products([line.product_id for line in lines])
+    rows: list[PurchaseOrderLine] = []
+    seen: set[tuple[int, str | None]] = set()
+    for i, line in enumerate(lines):
+        product = products.get(line.product_id)
+        if product is None or not product.active:
+            raise _refuse(_l("Barang tidak ditemukan."), f"lines.{i}.product_id", _l("Tidak ditemukan."))
+        unit = _unit_of(product, line.unit, i)
+        quantity = _whole(line.quantity, f"lines.{i}.quantity", MAX_QUANTITY)
+        if quantity * _factor(product, unit) > MAX_QUANTITY:
+            raise _refuse(_l("Jumlah terlalu besar."), f"lines.{i}.quantity", _l("Terlalu besar."))
+        price = _whole(line.unit_price, f"lines.{i}.unit_price", MAX_AMOUNT)
+        if quantity * price > MAX_AMOUNT:
+            raise _refuse(_l("Nilai baris terlalu besar."), f"lines.{i}.unit_price", _l("Terlalu besar."))
+        if (product.id, unit) in seen:
+            raise _refuse(
+                _l(
+                    "%(name)s tertulis dua kali dengan satuan yang sama; gabungkan jumlahnya.",
+                    name=product.name,
+                ),
+                f"lines.{i}.product_id",
+                _l("Dua kali."),
+            )
+        seen.add((product.id, unit))
+        rows.append(PurchaseOrderLine(product_id=product.id, unit=unit, quantity=quantity, unit_price=price))
+    total = sum(r.amount for r in rows)
+    if total > MAX_AMOUNT:
+        raise _refuse(_l("Nilai pesanan terlalu besar."), "lines", _l("Terlalu besar."))
+    order = PurchaseOrder(
+        number=_next_number("PO", PurchaseOrder, day),
+        supplier_id=supplier.id,
+        status=OrderStatus.DRAFT.value,
+        ordered_on=day,
+        expected_on=expected_on,
+        note=_text(note, "note", 300),
+        total=total,
+        created_by=user_id,
+    )
+    db.session.add(order)
+    db.session.flush()
+    for row in rows:
+        row.order_id = order.id
+        db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "purchasing.order_created",
+        "purchasing_order",
+        order.id,
+        after={"number": order.number, "supplier_id": supplier.id, "total": total, "lines": len(rows)},
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return order
+
+
+def _order_for_update(order_id: int) -> PurchaseOrder:
+    require_tenant()
+    order = db.session.scalar(
+        select(PurchaseOrder)
+        .where(PurchaseOrder.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise NotFound(_l("Pesanan pembelian tidak ditemukan."))
+    return order
+
+
+def _transition(order: PurchaseOrder, to: OrderStatus, user_id: int | None) -> None:
+    before = order.status
+    order.status = to.value
+    audit.record(
+        "purchasing.order_status",
+        "purchasing_order",
+        order.id,
+        before={"status": before},
+        after={"status": to.value, "number": order.number},
+        actor_id=user_id,
+    )
+
+
+def place_order(order_id: int, *, user_id: int | None = None) -> PurchaseOrder:
+    """Send a draft to the supplier: draft → dipesan. Goods can then be received against it."""
+    order = _order_for_update(order_id)
+    if order.status != OrderStatus.DRAFT:
+        raise InvalidTransition(
+            _l(
+                "Hanya pesanan berstatus draf yang bisa dipesan (sekarang: %(s)s).",
+                s=STATUS_LABELS[order.status],
+            )
+        )
+    _active_supplier(order.supplier_id)
+    _transition(order, OrderStatus.DIPESAN, user_id)
+    db.session.commit()
+    return order
+
+
+def cancel_order(order_id: int, *, user_id: int | None = None) -> PurchaseOrder:
+    """Cancel an order not yet complete; what was already received stays received and owed."""
+    order = _order_for_update(order_id)
+    if order.status in (OrderStatus.DITERIMA, OrderStatus.DIBATALKAN):
+        raise InvalidTransition(
+            _l("Pesanan berstatus %(s)s tidak bisa dibatalkan.", s=STATUS_LABELS[order.status])
+        )
+    _transition(order, OrderStatus.DIBATALKAN, user_id)
+    db.session.commit()
+    return order
+
+
+def get_order(order_id: int) -> PurchaseOrder:
+    require_tenant()
+    order = db.session.get(PurchaseOrder, order_id) if isinstance(order_id, int) else None
+    if order is None:
+        raise NotFound(_l("Pesanan pembelian tidak ditemukan."))
+    return order
+
+
+def order_lines(order_id: int) -> list[tuple[PurchaseOrderLine, Product]]:
+    require_tenant()
+    rows = db.session.execute(
+        select(PurchaseOrderLine, Product)
+        .join(
+            Product,
+            (Product.id == PurchaseOrderLine.product_id) & (Product.tenant_id == PurchaseOrderLine.tenant_id),
+        )
+        .where(PurchaseOrderLine.order_id == order_id)
+        .order_by(PurchaseOrderLine.id)
+    )
+    return [(line, product) for line, product in rows]
+
+
+def orders(status: str | None = None, supplier_id: int | None = None) -> list[tuple[PurchaseOrder, Supplier]]:
+    """The newest orders first, with their suppliers."""
+    require_tenant()
+    stmt = (
+        select(PurchaseOrder, Supplier)
+        .join(
+            Supplier,
+            (Supplier.id == PurchaseOrder.supplier_id) & (Supplier.tenant_id == PurchaseOrder.tenant_id),
+        )
+        .order_by(PurchaseOrder.id.desc())
+        .limit(MAX_LIST)
+    )
+    if status in OrderStatus.__members__.values():
+        stmt = stmt.where(PurchaseOrder.status == status)
+    if supplier_id is not None:
+        stmt = stmt.where(PurchaseOrder.supplier_id == supplier_id)
+    return [(o, s) for o, s in db.session.execute(stmt)]
+
+
+# --- goods receipts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptLineInput:
+    """One line received: against a PO line (`order_line_id`, its product, unit and price), or,
+    without an order, a product, unit and unit price of its own."""
+
+    quantity: int
+    order_line_id: int | None = None
+    product_id: int | None = None
+    unit: str | None = None
+    unit_price: int | None = None
+    lot: str | None = None
+    expires_on: date | None = None
+
+
+def _lot(
+    product: Product, line: ReceiptLineInput, index: int, day: date, location_id: int
+) -> tuple[str | None, date | None]:
+    """The lot and expiry a line is received with, checked as `inventory.receive` will check them
+    (so a receipt of many lines is refused whole, before anything is written): a lot-tracked
+    product needs its lot code; goods already expired are not taken in; a lot already known at
+    the location keeps its expiry; a product without lots takes none."""
+    field_lot, field_expiry = f"lines.{index}.lot", f"lines.{index}.expires_on"
+    raw = line.lot.strip() if isinstance(line.lot, str) else ""
+    if not product.tracks_lots:
+        if raw or line.expires_on is not None:
+            raise _refuse(
+                _l(
+                    "%(name)s tidak dicatat per lot; kosongkan nomor lot dan kedaluwarsanya.",
+                    name=product.name,
+                ),
+                field_lot,
+                _l("Barang tanpa lot."),
+            )
+        return None, None
+    if not raw:
+        raise _refuse(
+            _l("%(name)s dicatat per lot: isi nomor lot (batch) dari kemasannya.", name=product.name),
+            field_lot,
+            _l("Wajib diisi untuk barang ini."),
+        )
+    try:
+        code = lots.normalise_lot(raw)
+    except DomainError as err:
+        raise _refuse(err.message, field_lot, _l("Nomor lot tidak sah.")) from err
+    if line.expires_on is not None and line.expires_on < day:
+        raise _refuse(
+            _l(
+                "Lot %(lot)s %(name)s sudah kedaluwarsa pada tanggal terima; "
+                "barang kedaluwarsa tidak diterima.",
+                lot=code,
+                name=product.name,
+            ),
+            field_expiry,
+            _l("Sudah kedaluwarsa."),
+        )
+    known = db.session.scalar(
+        select(Lot).where(Lot.product_id == product.id, Lot.location_id == location_id, Lot.code == code)
+    )
+    if known is not None and known.expires_on != line.expires_on:
+        raise _refuse(
+            _l(
+                "Lot %(lot)s sudah tercatat dengan tanggal kedaluwarsa %(day)s.",
+                lot=code,
+                day=known.expires_on.isoformat() if known.expires_on else "–",
+            ),
+            field_expiry,
+            _l("Berbeda dengan lot yang sudah ada."),
+        )
+    return code, line.expires_on
+
+
+def receive_goods(
+    *,
+    location_id: int,
+    lines: Sequence[ReceiptLineInput],
+    idempotency_key: str,
+    order_id: int | None = None,
+    supplier_id: int | None = None,
+    received_on: date | None = None,
+    note: str | None = None,
+    user_id: int | None = None,
+) -> GoodsReceipt:
+    """Goods arrive into a location, against a purchase order (partly allowed, never above what is
+    still outstanding) or from a supplier without one. Each line goes through
+    `inventory.receive(on_credit=True)`: stock rises and Persediaan is debited against Utang Usaha.
+
+    Everything is checked before anything is written. `inventory.receive` commits each line's
+    stock and posting together, so the receipt, its lines and the order's new quantities are
+    written with the first of them, and every line records the stock move it made; should a later
+    line fail all the same, repeating the request with the same key finishes it (each line's move
+    is keyed, so none is received twice)."""
+    require_tenant()
+    key = _key(idempotency_key)
+    repeat = db.session.scalar(select(GoodsReceipt).where(GoodsReceipt.idempotency_key == key))
+    if repeat is not None:
+        if (repeat.order_id, repeat.location_id) != (order_id, location_id) or (
+            order_id is None and repeat.supplier_id != supplier_id
+        ):
+            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+        _finish_receipt(repeat, user_id)
+        return repeat
+    day = received_on or date.today()
+    if day > date.today():
+        raise _refuse(_l("Tanggal terima tidak boleh di masa depan."), "received_on", _l("Di masa depan."))
+    location = db.session.get(Location, location_id) if isinstance(location_id, int) else None
+    if location is None:
+        raise _refuse(_l("Pilih lokasi penerimaan."), "location_id", _l("Tidak ditemukan."))
+    if not any(line.quantity for line in lines):
+        raise _refuse(_l("Isi jumlah yang diterima paling sedikit satu barang."), "lines", _l("Wajib diisi."))
+    if len(lines) > MAX_LINES:
+        raise _refuse(_l("Paling banyak %(n)s baris.", n=MAX_LINES), "lines", _l("Terlalu banyak."))
+    order: PurchaseOrder | None = None
+    order_rows: dict[int, PurchaseOrderLine] = {}
+    if order_id is not None:
+        order = _order_for_update(order_id)
+        if order.status not in (OrderStatus.DIPESAN, OrderStatus.SEBAGIAN):
+            raise InvalidTransition(
+                _l(
+                    "Barang hanya bisa diterima untuk pesanan yang sudah dipesan (sekarang: %(s)s).",
+                    s=STATUS_LABELS[order.status],
+                )
+            )
+        supplier = get_supplier(order.supplier_id)
+        order_rows = {
+            row.id: row
+            for row in db.session.scalars(
+                select(PurchaseOrderLine)
+                .where(PurchaseOrderLine.order_id == order.id)
+                .order_by(PurchaseOrderLine.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        }
+    else:
+        supplier = _active_supplier(supplier_id)
+    products = _products(
+        [
+            order_rows[line.order_line_id].product_id
+            if line.order_line_id in order_rows
+            else line.product_id or 0
+            for line in lines
+        ]
+    )
+    receipt_lines: list[tuple[GoodsReceiptLine, Product]] = []
+    taking: dict[int, int] = defaultdict(int)
+    for i, line in enumerate(lines):
+        if line.quantity == 0:
+            continue
+        quantity = _whole(line.quantity, f"lines.{i}.quantity", MAX_QUANTITY)
+        if order is not None:
+            row = order_rows.get(line.order_line_id or 0)
+            if row is None:
+                raise _refuse(_l("Baris pesanan tidak dikenal."), f"lines.{i}.quantity", _l("Tidak dikenal."))
+            product = products[row.product_id]
+            taking[row.id] += quantity
+            if taking[row.id] > row.outstanding:
+                unit_name = row.unit or product.unit
+                raise _refuse(
+                    _l(
+                        "%(name)s melebihi pesanan: dipesan %(ordered)s %(unit)s, sudah diterima "
+                        "%(received)s, sisa %(left)s; yang dicatat sekarang %(now)s.",
+                        name=product.name,
+                        ordered=row.quantity,
+                        unit=unit_name,
+                        received=row.received,
+                        left=row.outstanding,
+                        now=taking[row.id],
+                    ),
+                    f"lines.{i}.quantity",
+                    _l("Paling banyak %(n)s.", n=row.outstanding),
+                )
+            unit, price = row.unit, row.unit_price
+        else:
+            found = products.get(line.product_id or 0)
+            if found is None or not found.active:
+                raise _refuse(_l("Barang tidak ditemukan."), f"lines.{i}.product_id", _l("Tidak ditemukan."))
+            product = found
+            unit = _unit_of(product, line.unit, i)
+            price = _whole(line.unit_price, f"lines.{i}.unit_price", MAX_AMOUNT)
+        if quantity * _factor(product, unit) > MAX_QUANTITY:
+            raise _refuse(_l("Jumlah terlalu besar."), f"lines.{i}.quantity", _l("Terlalu besar."))
+        if quantity * price > MAX_AMOUNT:
+            raise _refuse(_l("Nilai baris terlalu besar."), f"lines.{i}.quantity", _l("Terlalu besar."))
+        lot, expires_on = _lot(product, line, i, day, location.id)
+        receipt_lines.append(
+            (
+                GoodsReceiptLine(
+                    order_line_id=line.order_line_id if order is not None else None,
+                    product_id=product.id,
+                    unit=unit,
+                    quantity=quantity,
+                    unit_price=price,
+                    amount=quantity * price,
+                    lot=lot,
+                    expires_on=expires_on,
+                ),
+                product,
+            )
+        )
+    total = sum(r.amount for r, _p in receipt_lines)
+    if total > MAX_AMOUNT:
+        raise _refuse(_l("Nilai penerimaan terlalu besar."), "lines", _l("Terlalu besar."))
+    receipt = GoodsReceipt(
+        number=_next_number("GR", GoodsReceipt, day),
+        supplier_id=supplier.id,
+        order_id=order.id if order is not None else None,
+        location_id=location.id,
+        received_on=day,
+        total=total,
+        note=_text(note, "note", 200),
+        idempotency_key=key,
+        created_by=user_id,
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    for row_line, _product in receipt_lines:
+        row_line.receipt_id = receipt.id
+        db.session.add(row_line)
+        if order is not None and row_line.order_line_id is not None:
+            order_rows[row_line.order_line_id].received += row_line.quantity
+    if order is not None:
+        complete = all(r.received == r.quantity for r in order_rows.values())
+        _transition(order, OrderStatus.DITERIMA if complete else OrderStatus.SEBAGIAN, user_id)
+    db.session.flush()
+    audit.record(
+        "purchasing.goods_received",
+        "purchasing_receipt",
+        receipt.id,
+        after={
+            "number": receipt.number,
+            "order": order.number if order is not None else None,
+            "total": total,
+            "lines": [[r.product_id, r.quantity, r.unit, r.amount, r.lot] for r, _p in receipt_lines],
+        },
+        actor_id=user_id,
+    )
+    _finish_receipt(receipt, user_id)
+    return receipt
+
+
+def _finish_receipt(receipt: GoodsReceipt, user_id: int | None) -> None:
+    """Put every line of the receipt on hand that is not yet (in line order), then commit."""
+    supplier = get_supplier(receipt.supplier_id)
+    lines = list(
+        db.session.scalars(
+            select(GoodsReceiptLine)
+            .where(GoodsReceiptLine.receipt_id == receipt.id)
+            .order_by(GoodsReceiptLine.id)
+        )
+    )
+    for index, line in enumerate(lines):
+        if line.stock_move_id is not None:
+            continue
+        move = inventory.receive(
+            line.product_id,
+            receipt.location_id,
+            line.quantity,
+            line.amount,
+            idempotency_key=f"purchasing:{receipt.idempotency_key}:{index}",
+            on_credit=True,
+            user_id=user_id,
+            on=receipt.received_on,
+            note=f"{receipt.number} {supplier.name}"[:200],
+            unit=line.unit,
+            lot=line.lot,
+            expires_on=line.expires_on,
+        )
+        line.stock_move_id = move.id
+        db.session.flush()
+    db.session.commit()
+
+
+def get_receipt(receipt_id: int) -> GoodsReceipt:
+    require_tenant()
+    receipt = db.session.get(GoodsReceipt, receipt_id) if isinstance(receipt_id, int) else None
+    if receipt is None:
+        raise NotFound(_l("Penerimaan barang tidak ditemukan."))
+    return receipt
+
+
+def receipt_lines(receipt_id: int) -> list[tuple[GoodsReceiptLine, Product]]:
+    require_tenant()
+    rows = db.session.execute(
+        select(GoodsReceiptLine, Product)
+        .join(
+            Product,
+            (Product.id == GoodsReceiptLine.product_id) & (Product.tenant_id == GoodsReceiptLine.tenant_id),
+        )
+        .where(GoodsReceiptLine.receipt_id == receipt_id)
+        .order_by(GoodsReceiptLine.id)
+    )
+    return [(line, product) for line, product in rows]
+
+
+def receipts(
+    *, supplier_id: int | None = None, order_id: int | None = None, uninvoiced: bool = False
+) -> list[GoodsReceipt]:
+    require_tenant()
+    stmt = select(GoodsReceipt).order_by(GoodsReceipt.id.desc()).limit(MAX_LIST)
+    if supplier_id is not None:
+        stmt = stmt.where(GoodsReceipt.supplier_id == supplier_id)
+    if order_id is not None:
+        stmt = stmt.where(GoodsReceipt.order_id == order_id)
+    if uninvoiced:
+        stmt = stmt.where(GoodsReceipt.invoice_id.is_(None))
+    return list(db.session.scalars(stmt))
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+
+def record_invoice(
+    supplier_id: int,
+    receipt_ids: Sequence[int],
+    *,
+    number: str,
+    invoice_date: date,
+    amount: int,
+    difference_note: str | None = None,
+    user_id: int | None = None,
+) -> SupplierInvoice:
+    """Record a supplier's invoice for some of its receipts not yet invoiced. It is due after the
+    supplier's payment terms from the invoice date.
+
+    The receipts already put their value into Utang Usaha at the prices agreed. When the invoice
+    asks for a different amount, the difference must be explained (`difference_note`: a price
+    change, freight, a short delivery credited) and is posted on its own, keyed to the invoice:
+    above the received value Dr Harga Pokok Penjualan / Cr Utang Usaha, below it the reverse. The
+    stock keeps the cost it was received at, so the inventory sub-ledger still equals Persediaan
+    (the goods may already be partly sold); the difference is a purchase price variance of the
+    period, carried by cost of sales. After it, Utang Usaha holds exactly what the invoice asks."""
+    require_tenant()
+    supplier = _supplier_for_update(supplier_id)
+    text_number = _text(number, "number", 40, required=True)
+    assert text_number is not None
+    if not isinstance(invoice_date, date):
+        raise _refuse(_l("Tanggal tagihan wajib diisi."), "invoice_date", _l("Wajib diisi."))
+    if invoice_date > date.today():
+        raise _refuse(_l("Tanggal tagihan tidak boleh di masa depan."), "invoice_date", _l("Di masa depan."))
+    billed = _whole(amount, "amount", MAX_AMOUNT)
+    ids = sorted({i for i in receipt_ids if isinstance(i, int)})
+    if not ids:
+        raise _refuse(_l("Pilih penerimaan barang yang ditagih."), "receipt_ids", _l("Wajib dipilih."))
+    existing = db.session.scalar(
+        select(SupplierInvoice).where(
+            SupplierInvoice.supplier_id == supplier.id, SupplierInvoice.number == text_number
+        )
+    )
+    if existing is not None:
+        covered = sorted(
+            db.session.scalars(select(GoodsReceipt.id).where(GoodsReceipt.invoice_id == existing.id))
+        )
+        if covered == ids and existing.amount == billed and existing.invoice_date == invoice_date:
+            return existing  # the same form sent twice
+        raise _refuse(
+            _l("Tagihan nomor %(number)s dari pemasok ini sudah dicatat.", number=text_number),
+            "number",
+            _l("Sudah dicatat."),
+        )
+    chosen = list(
+        db.session.scalars(
+            select(GoodsReceipt).where(GoodsReceipt.id.in_(ids)).order_by(GoodsReceipt.id).with_for_update()
+        )
+    )
+    if len(chosen) != len(ids) or any(r.supplier_id != supplier.id for r in chosen):
+        raise _refuse(
+            _l("Penerimaan barang tidak ditemukan untuk pemasok ini."), "receipt_ids", _l("Tidak dikenal.")
+        )
+    taken = [r.number for r in chosen if r.invoice_id is not None]
+    if taken:
+        raise _refuse(
+            _l("Penerimaan %(numbers)s sudah ditagih.", numbers=", ".join(taken)),
+            "receipt_ids",
+            _l("Sudah ditagih."),
+        )
+    if any(r.received_on > invoice_date for r in chosen):
+        raise _refuse(
+            _l("Tanggal tagihan tidak boleh sebelum barangnya diterima."), "invoice_date", _l("Terlalu awal.")
+        )
+    received_value = sum(r.total for r in chosen)
+    note = _text(difference_note, "difference_note", 200)
+    if billed != received_value and note is None:
+        raise _refuse(
+            _l(
+                "Tagihan %(billed)s berbeda dari nilai barang diterima %(received)s (selisih %(diff)s): "
+                "tulis alasannya (mis. ongkos kirim, perubahan harga).",
+                billed=format_rupiah(billed),
+                received=format_rupiah(received_value),
+                diff=format_rupiah(billed - received_value),
+            ),
+            "difference_note",
+            _l("Wajib diisi bila ada selisih."),
+        )
+    invoice = SupplierInvoice(
+        supplier_id=supplier.id,
+        number=text_number,
+        invoice_date=invoice_date,
+        due_on=invoice_date + timedelta(days=supplier.payment_terms_days),
+        amount=billed,
+        received_value=received_value,
+        difference_note=note if billed != received_value else None,
+        created_by=user_id,
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    difference = billed - received_value
+    if difference:
+        ledger.ensure_accounts(PAYABLE, PRICE_VARIANCE)
+        lines = (
+            [debit(PRICE_VARIANCE, difference), credit(PAYABLE, difference)]
+            if difference > 0
+            else [debit(PAYABLE, -difference), credit(PRICE_VARIANCE, -difference)]
+        )
+        entry = ledger.post(
+            NewEntry(
+                entry_date=invoice_date,
+                description=f"Selisih tagihan {text_number} {supplier.name}"[:200],
+                source_module=SOURCE,
+                source_id=invoice.id,
+                idempotency_key=f"purchasing:invoice-difference:{invoice.id}",
+                lines=lines,
+            ),
+            posted_by=user_id,
+        )
+        invoice.journal_entry_id = entry.id
+    for receipt in chosen:
+        receipt.invoice_id = invoice.id
+    db.session.flush()
+    audit.record(
+        "purchasing.invoice_recorded",
+        "purchasing_invoice",
+        invoice.id,
+        after={
+            "number": text_number,
+            "supplier_id": supplier.id,
+            "amount": billed,
+            "received_value": received_value,
+            "receipts": [r.number for r in chosen],
+            "due_on": invoice.due_on.isoformat(),
+        },
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return invoice
+
+
+def get_invoice(invoice_id: int) -> SupplierInvoice:
+    require_tenant()
+    invoice = db.session.get(SupplierInvoice, invoice_id) if isinstance(invoice_id, int) else None
+    if invoice is None:
+        raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
+    return invoice
+
+
+def invoices(
+    *, supplier_id: int | None = None, open_only: bool = False
+) -> list[tuple[SupplierInvoice, Supplier]]:
+    require_tenant()
+    stmt = (
+        select(SupplierInvoice, Supplier)
+        .join(
+            Supplier,
+            (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
+        )
+        .order_by(SupplierInvoice.due_on, SupplierInvoice.id)
+        .limit(MAX_LIST)
+    )
+    if supplier_id is not None:
+        stmt = stmt.where(SupplierInvoice.supplier_id == supplier_id)
+    if open_only:
+        stmt = stmt.where(SupplierInvoice.paid < SupplierInvoice.amount)
+    return [(i, s) for i, s in db.session.execute(stmt)]
+
+
+def payments_of(invoice_id: int) -> list[SupplierPayment]:
+    require_tenant()
+    return list(
+        db.session.scalars(
+            select(SupplierPayment)
+            .where(SupplierPayment.invoice_id == invoice_id)
+            .order_by(SupplierPayment.id)
+        )
+    )
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+def pay_invoice(
+    invoice_id: int,
+    amount: int,
+    *,
+    method: str,
+    idempotency_key: str,
+    reference: str | None = None,
+    paid_on: date | None = None,
+    user_id: int | None = None,
+) -> SupplierPayment:
+    """Pay a supplier invoice, fully or in part, from Kas or Bank: Dr Utang Usaha / Cr Kas or Bank,
+    keyed by the request. The invoice row is locked first, so two payments at once are taken one
+    after the other and the second sees what the first paid: more than what remains is refused."""
+    require_tenant()
+    key = _key(idempotency_key)
+    paying = _whole(amount, "amount", MAX_AMOUNT)
+    if method not in PaymentMethod.__members__.values():
+        raise _refuse(
+            _l("Pilih cara bayar: tunai atau transfer bank."), "method", _l("Pilihan tidak dikenal.")
+        )
+    ref = _text(reference, "reference", 60)
+    if method == PaymentMethod.BANK and ref is None:
+        raise _refuse(
+            _l("Transfer bank perlu nomor referensi dari bukti transfer."), "reference", _l("Wajib diisi.")
+        )
+    day = paid_on or date.today()
+    if day > date.today():
+        raise _refuse(_l("Tanggal bayar tidak boleh di masa depan."), "paid_on", _l("Di masa depan."))
+    invoice = db.session.scalar(
+        select(SupplierInvoice)
+        .where(SupplierInvoice.id == invoice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if invoice is None:
+        raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
+    repeat = db.session.scalar(select(SupplierPayment).where(SupplierPayment.idempotency_key == key))
+    if repeat is not None:
+        if (repeat.invoice_id, repeat.amount, repeat.method) != (invoice.id, paying, method):
+            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+        db.session.commit()
+        return repeat
+    if day < invoice.invoice_date:
+        raise _refuse(
+            _l("Tanggal bayar tidak boleh sebelum tanggal tagihan."), "paid_on", _l("Terlalu awal.")
+        )
+    if paying > invoice.outstanding:
+        raise Overpayment(
+            _l(
+                "Pembayaran %(amount)s melebihi sisa tagihan %(number)s, yaitu %(left)s.",
+                amount=format_rupiah(paying),
+                number=invoice.number,
+                left=format_rupiah(invoice.outstanding),
+            ),
+            fields={"amount": [str(_l("Paling banyak %(left)s.", left=format_rupiah(invoice.outstanding)))]},
+        )
+    supplier = get_supplier(invoice.supplier_id)
+    ledger.ensure_accounts(PAYABLE, CASH, BANK)
+    entry = ledger.post(
+        NewEntry(
+            entry_date=day,
+            description=f"Bayar tagihan {invoice.number} {supplier.name}"[:200],
+            source_module=SOURCE,
+            source_id=invoice.id,
+            idempotency_key=f"purchasing:payment:{key}",
+            lines=[debit(PAYABLE, paying), credit(CASH if method == PaymentMethod.KAS else BANK, paying)],
+        ),
+        posted_by=user_id,
+    )
+    invoice.paid += paying
+    if invoice.paid > invoice.amount:
+        raise InvariantViolation("an invoice was paid above its amount")
+    payment = SupplierPayment(
+        invoice_id=invoice.id,
+        supplier_id=supplier.id,
+        amount=paying,
+        method=method,
+        reference=ref,
+        paid_on=day,
+        idempotency_key=key,
+        journal_entry_id=entry.id,
+        created_by=user_id,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    audit.record(
+        "purchasing.invoice_paid",
+        "purchasing_invoice",
+        invoice.id,
+        before={"paid": invoice.paid - paying},
+        after={"paid": invoice.paid, "amount": paying, "method": method, "reference": ref},
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return payment
+
+
+# --- the payable ledger and its aging --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One event of a supplier's payable: a receipt (+), an invoice difference (±), a payment (−)."""
+
+    day: date
+    kind: str  # receipt, difference, payment
+    document: str
+    description: str
+    amount: int  # signed: what it adds to the payable
+    balance: int
+    link: tuple[str, int] | None = None
+
+
+def supplier_ledger(supplier_id: int) -> list[LedgerRow]:
+    """A supplier's payable as a running balance, oldest first: receipts put goods' value on it,
+    an invoice's difference adjusts it, payments take it down."""
+    require_tenant()
+    events: list[tuple[date, int, str, str, str, int, tuple[str, int] | None]] = []
+    for r in db.session.scalars(select(GoodsReceipt).where(GoodsReceipt.supplier_id == supplier_id)):
+        events.append(
+            (r.received_on, 0, "receipt", r.number, str(_l("Barang diterima")), r.total, ("receipt", r.id))
+        )
+    for inv in db.session.scalars(select(SupplierInvoice).where(SupplierInvoice.supplier_id == supplier_id)):
+        if inv.difference:
+            events.append(
+                (
+                    inv.invoice_date,
+                    1,
+                    "difference",
+                    inv.number,
+                    str(_l("Selisih tagihan: %(note)s", note=inv.difference_note or "")),
+                    inv.difference,
+                    ("invoice", inv.id),
+                )
+            )
+    pays = db.session.execute(
+        select(SupplierPayment, SupplierInvoice.number)
+        .join(
+            SupplierInvoice,
+            (SupplierInvoice.id == SupplierPayment.invoice_id)
+            & (SupplierInvoice.tenant_id == SupplierPayment.tenant_id),
+        )
+        .where(SupplierPayment.supplier_id == supplier_id)
+    )
+    for p, number in pays:
+        label = METHOD_LABELS[p.method]
+        events.append(
+            (
+                p.paid_on,
+                2,
+                "payment",
+                number,
+                f"{label}{' · ' + p.reference if p.reference else ''}",
+                -p.amount,
+                ("invoice", p.invoice_id),
+            )
+        )
+    events.sort(key=lambda e: (e[0], e[1], e[3]))
+    rows: list[LedgerRow] = []
+    balance = 0
+    for day, _order, kind, document, description, amount, link in events[-2000:]:
+        balance += amount
+        rows.append(LedgerRow(day, kind, document, description, amount, balance, link))
+    return rows
+
+
+BUCKETS: tuple[tuple[str, Any], ...] = (
+    ("unbilled", _l("Diterima, belum ditagih")),
+    ("current", _l("Belum jatuh tempo")),
+    ("d1_30", _l("1–30 hari")),
+    ("d31_60", _l("31–60 hari")),
+    ("d61_90", _l("61–90 hari")),
+    ("d90", _l("> 90 hari")),
+)
+
+
+@dataclass
+class AgingRow:
+    supplier: Supplier
+    buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys((k for k, _ in BUCKETS), 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets.values())
+
+
+def bucket_of(due_on: date, as_of: date) -> str:
+    late = (as_of - due_on).days
+    if late <= 0:
+        return "current"
+    if late <= 30:
+        return "d1_30"
+    if late <= 60:
+        return "d31_60"
+    if late <= 90:
+        return "d61_90"
+    return "d90"
+
+
+@dataclass(frozen=True)
+class Aging:
+    rows: list[AgingRow]
+    totals: dict[str, int]
+    total: int
+    as_of: date
+
+
+def aging(as_of: date | None = None) -> Aging:
+    """What purchases owe per supplier, by how late: goods received but not yet invoiced, then each
+    invoice's unpaid part by days past its due date. The total is the purchases' Utang Usaha."""
+    require_tenant()
+    day = as_of or date.today()
+    by_supplier: dict[int, AgingRow] = {}
+    amounts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    unbilled = db.session.execute(
+        select(GoodsReceipt.supplier_id, func.sum(GoodsReceipt.total))
+        .where(GoodsReceipt.invoice_id.is_(None))
+        .group_by(GoodsReceipt.supplier_id)
+    )
+    for supplier_id, total in unbilled:
+        amounts[supplier_id]["unbilled"] += int(total)
+    open_invoices = db.session.execute(
+        select(
+            SupplierInvoice.supplier_id, SupplierInvoice.due_on, SupplierInvoice.amount - SupplierInvoice.paid
+        ).where(SupplierInvoice.paid < SupplierInvoice.amount)
+    )
+    for supplier_id, due_on, left in open_invoices:
+        amounts[supplier_id][bucket_of(due_on, day)] += int(left)
+    if amounts:
+        for s in db.session.scalars(select(Supplier).where(Supplier.id.in_(list(amounts)))):
+            row = AgingRow(s)
+            for k, v in amounts[s.id].items():
+                row.buckets[k] = v
+            by_supplier[s.id] = row
+    rows = sorted(by_supplier.values(), key=lambda r: (-r.total, r.supplier.name))
+    totals = {k: sum(r.buckets[k] for r in rows) for k, _ in BUCKETS}
+    return Aging(rows, totals, sum(totals.values()), day)
+
+
+def payables_total() -> int:
+    """What purchases owe suppliers now (the home tile): received value plus invoice differences
+    less payments."""
+    require_tenant()
+    receipts_total = db.session.scalar(select(func.coalesce(func.sum(GoodsReceipt.total), 0)))
+    differences = db.session.scalar(
+        select(func.coalesce(func.sum(SupplierInvoice.amount - SupplierInvoice.received_value), 0))
+    )
+    paid = db.session.scalar(select(func.coalesce(func.sum(SupplierPayment.amount), 0)))
+    return int(receipts_total or 0) + int(differences or 0) - int(paid or 0)
+
+
+def payable_in_books(as_of: date | None = None) -> int:
+    """The Utang Usaha balance in the books, for comparing with the aging (it also holds what was
+    bought on credit outside purchasing, e.g. a receipt entered straight in the gudang)."""
+    try:
+        return ledger.account_balance(PAYABLE, as_of or date.today())
+    except DomainError:
+        return 0
+
+
+def locations() -> list[Location]:
+    return inventory.locations()
+
+
+def products() -> list[Product]:
+    return inventory.products()
+
+
+def units_by_product() -> dict[int, list[str]]:
+    """Each product's bigger units, for the order form's unit choice."""
+    require_tenant()
+    from erp.inventory.models import ProductUnit
+
+    out: dict[int, list[str]] = defaultdict(list)
+    for product_id, name in db.session.execute(
+        select(ProductUnit.product_id, ProductUnit.name).order_by(ProductUnit.product_id, ProductUnit.factor)
+    ):
+        out[product_id].append(name)
+    return dict(out)

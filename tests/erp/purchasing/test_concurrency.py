@@ -1,0 +1,85 @@
+"""Races against the real database: payments of one invoice sent at the same moment."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+from sqlalchemy import func, select
+
+from core.db import db
+from erp.ledger import service as ledger
+from erp.purchasing import service
+from erp.purchasing.models import SupplierPayment
+from erp.purchasing.service import Overpayment, ReceiptLineInput
+from tenants.context import tenant
+from tests.erp.purchasing.conftest import key
+
+THREADS = 8
+
+
+def _race(app, coop_id: int, jobs: list[dict]) -> list[str]:
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def pay(job: dict) -> None:
+        with app.app_context(), tenant(coop_id):
+            barrier.wait()
+            try:
+                service.pay_invoice(job["invoice"], job["amount"], method="kas", idempotency_key=job["key"])
+                result = "ok"
+            except Overpayment:
+                db.session.rollback()
+                result = "refused"
+            except Exception as err:  # any other failure fails the test
+                db.session.rollback()
+                result = repr(err)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=pay, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def _invoice(buying, amount: int):
+    receipt = service.receive_goods(
+        supplier_id=buying.supplier.id,
+        location_id=buying.shop.gudang.id,
+        lines=[ReceiptLineInput(quantity=amount // 10_000, product_id=buying.rice.id, unit_price=10_000)],
+        idempotency_key=key(),
+    )
+    invoice = service.record_invoice(
+        buying.supplier.id, [receipt.id], number="RACE-1", invoice_date=date.today(), amount=amount
+    )
+    db.session.commit()
+    return invoice
+
+
+def test_payments_racing_on_one_invoice_never_pay_it_above_its_amount(buying, app):
+    invoice = _invoice(buying, 1_000_000)
+    jobs = [{"invoice": invoice.id, "amount": 300_000, "key": key()} for _ in range(THREADS)]
+    outcomes = _race(app, buying.shop.coop.id, jobs)
+    assert sorted(set(outcomes)) == ["ok", "refused"], outcomes
+    assert outcomes.count("ok") == 3
+    db.session.expire_all()
+    assert service.get_invoice(invoice.id).paid == 900_000
+    assert db.session.scalar(select(func.sum(SupplierPayment.amount))) == 900_000
+    assert ledger.account_balance("2-1300", date.today()) == 100_000
+
+
+def test_the_same_payment_sent_twice_at_once_is_paid_once(buying, app):
+    invoice = _invoice(buying, 1_000_000)
+    same = key()
+    outcomes = _race(app, buying.shop.coop.id, [{"invoice": invoice.id, "amount": 400_000, "key": same}] * 2)
+    assert outcomes == ["ok", "ok"]
+    db.session.expire_all()
+    assert service.get_invoice(invoice.id).paid == 400_000
+    assert db.session.scalar(select(func.count()).select_from(SupplierPayment)) == 1
+    assert ledger.account_balance("2-1300", date.today()) == 600_000
