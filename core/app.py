@@ -14,7 +14,7 @@ import core.schemas  # noqa: F401 - installs the Indonesian default validation m
 from core.config import Config
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, login_manager
-from core.i18n import select_locale
+from core.i18n import local_time, select_locale
 from core.models import User
 from core.money import format_rupiah
 from core.permissions import ROLE_LABELS, visible_menu
@@ -190,6 +190,7 @@ def _register_templating(app: Flask) -> None:
     app.jinja_env.filters["tanggal"] = lambda day: format_date(day, "d MMM y")
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_email"] = mask_email
+    app.jinja_env.filters["waktu"] = local_time  # UTC moment → local time with WIB/WITA/WIT
 
     @app.context_processor
     def layout() -> dict[str, Any]:

@@ -1094,19 +1094,14 @@ def pay_invoice(
     day = paid_on or date.today()
     if day > date.today():
         raise _refuse(_l("Tanggal bayar tidak boleh di masa depan."), "paid_on", _l("Di masa depan."))
-    found = db.session.execute(
-        select(SupplierInvoice, Supplier.name)
-        .join(
-            Supplier,
-            (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
-        )
+    invoice = db.session.scalar(
+        select(SupplierInvoice)
         .where(SupplierInvoice.id == invoice_id)
-        .with_for_update(of=SupplierInvoice)
+        .with_for_update()
         .execution_options(populate_existing=True)
-    ).first()
-    if found is None:
+    )
+    if invoice is None:
         raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
-    invoice, supplier_name = found
     repeat = db.session.scalar(select(SupplierPayment).where(SupplierPayment.idempotency_key == key))
     if repeat is not None:
         if (repeat.invoice_id, repeat.amount, repeat.method) != (invoice.id, paying, method):
@@ -1127,11 +1122,12 @@ def pay_invoice(
             ),
             fields={"amount": [str(_l("Paling banyak %(left)s.", left=format_rupiah(invoice.outstanding)))]},
         )
+    supplier = get_supplier(invoice.supplier_id)
     ledger.ensure_accounts(PAYABLE, CASH, BANK)
     entry = ledger.post(
         NewEntry(
             entry_date=day,
-            description=f"Bayar tagihan {invoice.number} {supplier_name}"[:200],
+            description=f"Bayar tagihan {invoice.number} {supplier.name}"[:200],
             source_module=SOURCE,
             source_id=invoice.id,
             idempotency_key=f"purchasing:payment:{key}",
@@ -1144,7 +1140,7 @@ def pay_invoice(
         raise InvariantViolation("an invoice was paid above its amount")
     payment = SupplierPayment(
         invoice_id=invoice.id,
-        supplier_id=invoice.supplier_id,
+        supplier_id=supplier.id,
         amount=paying,
         method=method,
         reference=ref,

@@ -57,18 +57,25 @@ def _sql_list(values: type[enum.StrEnum]) -> str:
 
 class Settings(Base):
     """Platform settings of Kophub (one row): the marketplace fee the platform charges each
-    cooperative on a shipped order (0 = none) and how long an unpaid order holds its stock."""
+    cooperative on a shipped order (0 = none), how long an unpaid order holds its stock, and how
+    long a completed order's money is held before it is paid out."""
 
     __tablename__ = "marketplace_settings"
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("fee_percent >= 0 AND fee_percent <= 20", name="fee_range"),
         CheckConstraint("payment_window_hours BETWEEN 1 AND 168", name="window_range"),
+        CheckConstraint("payout_hold_days BETWEEN 0 AND 60", name="hold_range"),
+        CheckConstraint("return_window_days BETWEEN 1 AND 30", name="return_window_range"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fee_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     payment_window_hours: Mapped[int] = mapped_column(Integer, default=24)
+    # days a completed order's money waits before it may be paid out (room for late complaints)
+    payout_hold_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # days after delivery within which a buyer may ask to return goods
+    return_window_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     updated_at: Mapped[datetime] = utcnow_column()
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -204,3 +211,89 @@ class OrderEvent(TenantScoped, Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = utcnow_column()
+
+
+class ReturnStatus(enum.StrEnum):
+    DIAJUKAN = "diajukan"  # asked by the buyer, waiting for the cooperative
+    DITOLAK = "ditolak"  # refused by the cooperative, with a reason
+    DISETUJUI = "disetujui"  # accepted: goods and books done, money on its way back
+    SELESAI = "selesai"  # the money reached the buyer (transfer recorded, or Stripe refunded)
+
+
+class Disposition(enum.StrEnum):
+    STOK = "stok"  # the goods go back on the shelf at the cost they left at
+    HAPUS = "hapus"  # damaged or spoilt: written off, their cost stays an expense
+
+
+class OrderReturn(TenantScoped, Base):
+    """A buyer's request to return some units of some lines of a delivered order, the
+    cooperative's decision, and the partial refund. `amount` is what the buyer gets back (the
+    lines' prices); `fee_back` the share of the Kophub fee given back and `cost_back` the stock
+    value put back (both set on acceptance, rounded as `marketplace.orders.returns` says)."""
+
+    __tablename__ = "marketplace_returns"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(ReturnStatus)})", name="status_known"),
+        CheckConstraint("disposition IS NULL OR disposition IN ('stok', 'hapus')", name="disposition_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("fee_back >= 0 AND cost_back >= 0", name="backs_not_negative"),
+        CheckConstraint("status <> 'ditolak' OR refusal_reason IS NOT NULL", name="refusal_has_reason"),
+        CheckConstraint(
+            "status NOT IN ('disetujui', 'selesai') OR (disposition IS NOT NULL AND decided_at IS NOT NULL)",
+            name="accepted_is_decided",
+        ),
+        CheckConstraint(
+            "status <> 'selesai' OR (refund_reference IS NOT NULL AND refunded_at IS NOT NULL)",
+            name="refunded_has_reference",
+        ),
+        CheckConstraint(
+            "photo_key IS NULL OR (photo_type IN ('image/jpeg', 'image/png') "
+            "AND photo_size BETWEEN 1 AND 2097152)",
+            name="photo_valid",
+        ),
+        tenant_fk("order_id", "marketplace_orders", ondelete="CASCADE"),
+        Index("ix_marketplace_returns_tenant_id_order_id", "tenant_id", "order_id"),
+        Index("ix_marketplace_returns_tenant_id_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(300))
+    photo_key: Mapped[str | None] = mapped_column(String(200))
+    photo_type: Mapped[str | None] = mapped_column(String(40))
+    photo_size: Mapped[int | None] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    fee_back: Mapped[int] = mapped_column(BigInteger, default=0)
+    cost_back: Mapped[int] = mapped_column(BigInteger, default=0)
+    disposition: Mapped[str | None] = mapped_column(String(8))
+    refusal_reason: Mapped[str | None] = mapped_column(String(300))
+    refund_reference: Mapped[str | None] = mapped_column(String(80))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = utcnow_column()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrderReturnLine(TenantScoped, Base):
+    """Units of one order line in a return, at the price they were bought."""
+
+    __tablename__ = "marketplace_return_lines"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "return_id", "order_line_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("amount = quantity * unit_price", name="amount_is_quantity_times_price"),
+        CheckConstraint("cost_back >= 0", name="cost_back_not_negative"),
+        tenant_fk("return_id", "marketplace_returns", ondelete="CASCADE"),
+        tenant_fk("order_line_id", "marketplace_order_lines"),
+        Index("ix_marketplace_return_lines_tenant_id_order_line_id", "tenant_id", "order_line_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    return_id: Mapped[int] = mapped_column(BigInteger)
+    order_line_id: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    cost_back: Mapped[int] = mapped_column(BigInteger, default=0)

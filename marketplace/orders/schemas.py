@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from core.schemas import FormSchema, Trimmed
 from marketplace.orders.models import OrderStatus, PaymentMethod
@@ -40,3 +40,38 @@ class SettingsSchema(FormSchema):
     payment_window_hours = fields.Integer(
         required=True, validate=validate.Range(min=1, max=168, error=_l("Harus 1 sampai 168."))
     )
+    payout_hold_days = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=60, error=_l("Harus 0 sampai 60."))
+    )
+    return_window_days = fields.Integer(
+        load_default=None, validate=validate.Range(min=1, max=30, error=_l("Harus 1 sampai 30."))
+    )
+
+
+class ReturnRequestSchema(FormSchema):
+    """A buyer's return: one quantity per order line (0 = keep it), in the order of `line_id`."""
+
+    line_id = fields.List(fields.Integer(), required=True)
+    quantity = fields.List(
+        fields.Integer(validate=validate.Range(min=0, max=1_000_000, error=_l("Harus 0 atau lebih."))),
+        required=True,
+    )
+    reason = Trimmed(required=True, validate=validate.Length(max=300, error=_l("Maksimal 300 karakter.")))
+
+    @validates_schema
+    def _one_quantity_per_line(self, data: dict, **kwargs: object) -> None:
+        if len(data["line_id"]) != len(data["quantity"]):
+            raise ValidationError(
+                {"quantity": [str(_l("Isi jumlah setiap barang (0 bila tidak dikembalikan)."))]}
+            )
+
+
+class ReturnDecisionSchema(FormSchema):
+    disposition = fields.String(
+        required=True,
+        validate=validate.OneOf(["stok", "hapus"], error=_l("Pilih: kembali ke stok atau dihapus.")),
+    )
+
+
+class RefundReferenceSchema(FormSchema):
+    reference = Trimmed(required=True, validate=validate.Length(max=80, error=_l("Maksimal 80 karakter.")))

@@ -130,14 +130,23 @@ def settings() -> Settings:
     if found is not None:
         return found
     db.session.execute(
-        pg_insert(Settings).values(id=1, fee_percent=0, payment_window_hours=24).on_conflict_do_nothing()
+        pg_insert(Settings)
+        .values(id=1, fee_percent=0, payment_window_hours=24, payout_hold_days=7, return_window_days=7)
+        .on_conflict_do_nothing()
     )
     found = db.session.get(Settings, 1)
     assert found is not None
     return found
 
 
-def update_settings(*, fee_percent: Decimal, payment_window_hours: int, user_id: int) -> Settings:
+def update_settings(
+    *,
+    fee_percent: Decimal,
+    payment_window_hours: int,
+    user_id: int,
+    payout_hold_days: int | None = None,
+    return_window_days: int | None = None,
+) -> Settings:
     if not Decimal(0) <= fee_percent <= Decimal(20):
         raise OrderRefused(
             _l("Komisi harus 0 sampai 20 persen."), {"fee_percent": [str(_l("Harus 0 sampai 20."))]}
@@ -148,15 +157,36 @@ def update_settings(*, fee_percent: Decimal, payment_window_hours: int, user_id:
             {"payment_window_hours": [str(_l("Harus 1 sampai 168."))]},
         )
     current = settings()
-    before = {"fee_percent": str(current.fee_percent), "payment_window_hours": current.payment_window_hours}
+    hold = current.payout_hold_days if payout_hold_days is None else payout_hold_days
+    if not isinstance(hold, int) or not 0 <= hold <= 60:
+        raise OrderRefused(
+            _l("Masa tahan dana harus 0–60 hari."), {"payout_hold_days": [str(_l("Harus 0 sampai 60."))]}
+        )
+    window_days = current.return_window_days if return_window_days is None else return_window_days
+    if not isinstance(window_days, int) or not 1 <= window_days <= 30:
+        raise OrderRefused(
+            _l("Batas retur harus 1–30 hari."), {"return_window_days": [str(_l("Harus 1 sampai 30."))]}
+        )
+    before = {
+        "return_window_days": current.return_window_days,
+        "fee_percent": str(current.fee_percent),
+        "payment_window_hours": current.payment_window_hours,
+        "payout_hold_days": current.payout_hold_days,
+    }
     current.fee_percent, current.payment_window_hours = fee_percent, payment_window_hours
+    current.payout_hold_days, current.return_window_days = hold, window_days
     current.updated_by, current.updated_at = user_id, datetime.now(UTC)
     audit.record(
         "marketplace.settings_changed",
         "marketplace_settings",
         1,
         before=before,
-        after={"fee_percent": str(fee_percent), "payment_window_hours": payment_window_hours},
+        after={
+            "fee_percent": str(fee_percent),
+            "payment_window_hours": payment_window_hours,
+            "payout_hold_days": hold,
+            "return_window_days": window_days,
+        },
         actor_id=user_id,
     )
     db.session.commit()
@@ -382,6 +412,8 @@ class OrderView:
     payment: Payment | None
     events: list[OrderEvent]
     bank: Any = None  # the cooperative's bank account (LegalData), for paying by transfer
+    returns: Any = ()  # marketplace.orders.returns.ReturnView, oldest first
+    returnable: dict[int, int] | None = None  # units per line the buyer may still return, if any
 
 
 def _view(order: Order, cooperative: Cooperative) -> OrderView:
@@ -392,9 +424,19 @@ def _view(order: Order, cooperative: Cooperative) -> OrderView:
     events = list(
         db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id))
     )
+    from marketplace.orders import returns
     from tenants.service import legal_data
 
-    return OrderView(cooperative, order, lines, payment, events, legal_data())
+    return OrderView(
+        cooperative,
+        order,
+        lines,
+        payment,
+        events,
+        legal_data(),
+        returns.returns_of(order.id),
+        returns.returnable(order, lines),
+    )
 
 
 def checkouts_of(buyer: Buyer, limit: int = 50) -> list[Checkout]:
@@ -562,6 +604,10 @@ def mark_paid(order: Order, payment: Payment, *, actor_id: int | None, account: 
         ),
         posted_by=actor_id,
     )
+    if account == PLATFORM_RECEIVABLE:
+        from marketplace.payments import payouts
+
+        payouts.received(order, order.total)
     if order.status == S.MENUNGGU_PEMBAYARAN:
         _move(order, S.DIBAYAR, actor_id, note)
     else:
@@ -639,6 +685,10 @@ def ship(order_id: int, *, courier: str, tracking_number: str, user_id: int) -> 
             ),
             posted_by=user_id,
         )
+        if order.fee and order.payment_method == PaymentMethod.STRIPE:
+            from marketplace.payments import payouts
+
+            payouts.fee_taken(order, order.fee)
         _notify_buyer(
             order,
             _l("Pesanan %(number)s dikirim", number=order.number),
@@ -668,11 +718,23 @@ def mark_received(order_id: int, *, user_id: int | None) -> Order:
 
 def complete(order_id: int, *, user_id: int | None) -> Order:
     """Close a delivered order; a cash-on-delivery order must be paid first."""
+    from marketplace.orders.models import OrderReturn, ReturnStatus
+
     order = _locked(order_id)
-    if _payment(order).status != PaymentStatus.LUNAS:
+    if _payment(order).status not in (PaymentStatus.LUNAS, PaymentStatus.DIKEMBALIKAN):
         raise InvalidTransition(_l("Pembayaran di tempat belum dicatat lunas."))
+    waiting = db.session.scalar(
+        select(func.count())
+        .select_from(OrderReturn)
+        .where(OrderReturn.order_id == order.id, OrderReturn.status == ReturnStatus.DIAJUKAN)
+    )
+    if waiting:
+        raise InvalidTransition(_l("Ada permintaan retur yang belum diputuskan."))
     _move(order, S.SELESAI, user_id)
     order.closed_at = datetime.now(UTC)
+    from marketplace.payments import payouts
+
+    payouts.completed(order)
     db.session.commit()
     return order
 
@@ -776,6 +838,10 @@ def post_refund(order: Order, payment: Payment, amount: int, *, account: str, ac
         ),
         posted_by=actor_id,
     )
+    if account == PLATFORM_RECEIVABLE:
+        from marketplace.payments import payouts
+
+        payouts.refunded(order, amount)
 
 
 def expire_unpaid(now: datetime | None = None, limit: int = 200) -> int:

@@ -22,9 +22,17 @@ from core.schemas import load_form
 from marketplace.buyers import service as buyers
 from marketplace.buyers.models import Buyer
 from marketplace.buyers.schemas import CartLineSchema
-from marketplace.orders import offers, service
+from marketplace.orders import offers, returns, service
 from marketplace.orders.models import OrderStatus, PaymentMethod
-from marketplace.orders.schemas import CheckoutSchema, ReasonSchema, SettingsSchema, ShipSchema
+from marketplace.orders.schemas import (
+    CheckoutSchema,
+    ReasonSchema,
+    RefundReferenceSchema,
+    ReturnDecisionSchema,
+    ReturnRequestSchema,
+    SettingsSchema,
+    ShipSchema,
+)
 from marketplace.payments import manual
 from tenants import regions
 
@@ -36,6 +44,12 @@ tile(
     _l("Pesanan Kophub perlu diproses"),
     "kophub.orders.view",
     lambda: service.counts_by_status().get(OrderStatus.DIBAYAR.value, 0),
+    endpoint="orders.staff_orders",
+)
+tile(
+    _l("Retur Kophub menunggu keputusan"),
+    "kophub.orders.view",
+    returns.pending_count,
     endpoint="orders.staff_orders",
 )
 
@@ -166,6 +180,9 @@ def _my_checkout_page(checkout_id: int, errors: dict[str, Any] | None = None, st
         labels=service.STATUS_LABELS,
         method_labels=service.METHOD_LABELS,
         cancellable=service.CANCELLABLE_BY["buyer"],
+        return_labels=returns.RETURN_LABELS,
+        disposition_labels=returns.DISPOSITION_LABELS,
+        form=request.form,
     ), status
 
 
@@ -221,6 +238,30 @@ def buyer_cancel(checkout_id: int, cooperative_id: int, order_id: int) -> Any:
     )
 
 
+@bp.post("/kophub/pesanan/<int:checkout_id>/<int:cooperative_id>/<int:order_id>/retur")
+@requires("marketplace.buy")
+def buyer_return(checkout_id: int, cooperative_id: int, order_id: int) -> Any:
+    """The buyer asks to return some units of a received order (reason, photo optional)."""
+
+    def run(found: Any) -> None:
+        data = load_form(ReturnRequestSchema())
+        returns.request_return(
+            found.order.id,
+            dict(zip(data["line_id"], data["quantity"], strict=True)),
+            data["reason"],
+            request.files.get("photo"),
+            user_id=current_user.id,
+        )
+
+    return _buyer_action(
+        checkout_id,
+        cooperative_id,
+        order_id,
+        run,
+        _("Permintaan retur terkirim. Koperasi akan memeriksanya."),
+    )
+
+
 @bp.post("/kophub/pesanan/<int:checkout_id>/<int:cooperative_id>/<int:order_id>/diterima")
 @requires("marketplace.buy")
 def buyer_received(checkout_id: int, cooperative_id: int, order_id: int) -> Any:
@@ -266,6 +307,9 @@ def _staff_page(order_id: int, errors: dict[str, Any] | None = None, status: int
         can_confirm=has_permission("kophub.payments.confirm"),
         cancellable=service.CANCELLABLE_BY["cooperative"],
         today=date.today(),
+        return_labels=returns.RETURN_LABELS,
+        disposition_labels=returns.DISPOSITION_LABELS,
+        waiting_return=any(r.record.status == "diajukan" for r in found.returns),
     ), status
 
 
@@ -378,6 +422,60 @@ def refund(order_id: int) -> Any:
     )
 
 
+@bp.post("/k/<tenant_slug>/kophub/pesanan/<int:order_id>/retur/<int:return_id>/terima")
+@requires("kophub.orders.manage")
+def accept_return(order_id: int, return_id: int) -> Any:
+    return _staff_action(
+        order_id,
+        lambda: returns.accept(
+            order_id,
+            return_id,
+            disposition=load_form(ReturnDecisionSchema())["disposition"],
+            user_id=current_user.id,
+        ),
+        _("Retur disetujui; stok dan jurnal dicatat."),
+    )
+
+
+@bp.post("/k/<tenant_slug>/kophub/pesanan/<int:order_id>/retur/<int:return_id>/tolak")
+@requires("kophub.orders.manage")
+def refuse_return(order_id: int, return_id: int) -> Any:
+    return _staff_action(
+        order_id,
+        lambda: returns.refuse(
+            order_id, return_id, load_form(ReasonSchema())["reason"], user_id=current_user.id
+        ),
+        _("Retur ditolak; pembeli diberi tahu."),
+    )
+
+
+@bp.post("/k/<tenant_slug>/kophub/pesanan/<int:order_id>/retur/<int:return_id>/dana-kembali")
+@requires("kophub.payments.confirm")
+def return_refunded(order_id: int, return_id: int) -> Any:
+    return _staff_action(
+        order_id,
+        lambda: returns.record_refund(
+            order_id,
+            return_id,
+            reference=load_form(RefundReferenceSchema())["reference"],
+            user_id=current_user.id,
+        ),
+        _("Pengembalian dana retur dicatat."),
+    )
+
+
+@bp.get("/k/<tenant_slug>/kophub/pesanan/<int:order_id>/retur/<int:return_id>/foto")
+@requires("kophub.orders.view")
+def return_photo(order_id: int, return_id: int) -> Any:
+    path = returns.photo_path(returns.return_of(order_id, return_id))
+    if path is None:
+        abort(404)
+    response = send_file(path, max_age=0)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/k/<tenant_slug>/kophub/pesanan/<int:order_id>/bukti")
 @requires("kophub.orders.view")
 def proof(order_id: int) -> Any:
@@ -405,6 +503,8 @@ def settings_page() -> Any:
             service.update_settings(
                 fee_percent=data["fee_percent"],
                 payment_window_hours=data["payment_window_hours"],
+                payout_hold_days=data["payout_hold_days"],
+                return_window_days=data["return_window_days"],
                 user_id=current_user.id,
             )
             flash(_("Pengaturan Kophub disimpan."))

@@ -1,7 +1,8 @@
 """Payments of Kophub orders, one per order, whichever adapter took it: `manual` (bank transfer or
 QRIS with the buyer's proof, confirmed by the cooperative's bendahara; cash on delivery) or
 `stripe` (a PaymentIntent over the whole checkout). Received Stripe events are recorded by id, so
-each is applied once.
+each is applied once. Money Kophub holds for a cooperative (card payments) is tracked per order in
+the platform's settlement rows and paid out to the cooperative's bank in payouts.
 
 Invariants, also held by the database: amounts are whole rupiah; what is refunded never exceeds
 what was paid; a confirmed payment names when; a proof is PDF, JPEG or PNG of bounded size.
@@ -10,17 +11,20 @@ what was paid; a confirmed payment names when; a proof is PDF, JPEG or PNG of bo
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -95,3 +99,100 @@ class StripeEvent(Base):
     stripe_created: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = utcnow_column()
     outcome: Mapped[str] = mapped_column(String(200))
+
+
+class PayoutStatus(enum.StrEnum):
+    DIBUAT = "dibuat"  # made by the platform, money not sent yet
+    DITRANSFER = "ditransfer"  # sent to the cooperative's bank (with the bank's reference)
+    DIBATALKAN = "dibatalkan"  # withdrawn before transfer; its orders are owed again
+
+
+class Settlement(Base):
+    """What Kophub holds for one cooperative from one order paid through the platform (a platform
+    row, the mirror of Piutang Kophub 1-1140 in the cooperative's books): received, less the
+    marketplace fee, less refunds; `allocated` is what payouts (made or transferred) took of it.
+    What is still to pay out is `received - fee - refunded - allocated`, negative when a refund
+    came after the payout (netted against the next one). Read across cooperatives only by the
+    platform's payout pages; a cooperative reads its own rows."""
+
+    __tablename__ = "marketplace_settlements"
+    __table_args__ = (
+        UniqueConstraint("cooperative_id", "order_id"),
+        ForeignKeyConstraint(
+            ["cooperative_id", "order_id"], ["marketplace_orders.tenant_id", "marketplace_orders.id"]
+        ),
+        CheckConstraint("received >= 0 AND fee >= 0 AND refunded >= 0", name="amounts_not_negative"),
+        CheckConstraint("fee + refunded <= received", name="within_received"),
+        Index(
+            "ix_marketplace_settlements_open",
+            "cooperative_id",
+            "completed_at",
+            postgresql_where=text("received - fee - refunded - allocated <> 0"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    order_id: Mapped[int] = mapped_column(BigInteger)
+    order_number: Mapped[str] = mapped_column(String(20))
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    fee: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    allocated: Mapped[int] = mapped_column(BigInteger, default=0)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # order selesai
+    created_at: Mapped[datetime] = utcnow_column()
+
+
+class Payout(Base):
+    """One transfer from Kophub to a cooperative's bank account of what it is owed for completed
+    orders, net of fees and of refunds made after an earlier payout. The bank account is copied
+    when the payout is made; the bank's reference is required to mark it transferred."""
+
+    __tablename__ = "marketplace_payouts"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(PayoutStatus)})", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(
+            "status <> 'ditransfer' OR (bank_reference IS NOT NULL AND transferred_at IS NOT NULL "
+            "AND transfer_date IS NOT NULL)",
+            name="transferred_has_reference",
+        ),
+        Index("ix_marketplace_payouts_cooperative_id_id", "cooperative_id", "id"),
+        Index("ix_marketplace_payouts_status", "status", postgresql_where=text("status = 'dibuat'")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12))
+    bank_name: Mapped[str] = mapped_column(String(60))
+    bank_account: Mapped[str] = mapped_column(String(20))
+    bank_account_name: Mapped[str] = mapped_column(String(160))
+    bank_reference: Mapped[str | None] = mapped_column(String(60))
+    transfer_date: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = utcnow_column()
+    transferred_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    transferred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class PayoutLine(Base):
+    """One order's share of a payout: its net still owed when the payout was made (negative for a
+    refund netted against it)."""
+
+    __tablename__ = "marketplace_payout_lines"
+    __table_args__ = (
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        ForeignKeyConstraint(
+            ["cooperative_id", "order_id"], ["marketplace_orders.tenant_id", "marketplace_orders.id"]
+        ),
+    )
+
+    payout_id: Mapped[int] = mapped_column(
+        ForeignKey("marketplace_payouts.id", ondelete="CASCADE"), primary_key=True
+    )
+    order_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"))
+    order_number: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[int] = mapped_column(BigInteger)

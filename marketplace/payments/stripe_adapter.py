@@ -126,6 +126,20 @@ class StripeAdapter:
 ADAPTER = StripeAdapter()
 
 
+def partial_refund(payment: Payment, amount: int, *, metadata: dict[str, str], idempotency_key: str) -> Any:
+    """Ask Stripe to refund `amount` rupiah of a paid order's intent (a return); the same key asks
+    once however often it is retried."""
+    if not payment.stripe_payment_intent:
+        raise InvariantViolation("a paid Stripe payment without its intent")
+    return stripe.Refund.create(
+        payment_intent=payment.stripe_payment_intent,
+        amount=to_stripe_amount(amount),
+        metadata=metadata,
+        idempotency_key=idempotency_key,
+        api_key=_secret_key(),
+    )
+
+
 # --- webhooks -------------------------------------------------------------------------------
 
 
@@ -253,9 +267,33 @@ def _refund_event(refund: Any) -> str:
     with tenant(cooperative_id):
         order = orders._locked(order_id)
         payment = orders._payment(order)
-        outcome = _apply_refund(order, payment, from_stripe_amount(int(refund["amount"])), refund["id"])
+        if metadata.get("return_id"):
+            outcome = _apply_return_refund(order, payment, refund, metadata["return_id"])
+        else:
+            outcome = _apply_refund(order, payment, from_stripe_amount(int(refund["amount"])), refund["id"])
         db.session.flush()
     return outcome
+
+
+def _apply_return_refund(order: Order, payment: Payment, refund: Any, return_id: Any) -> str:
+    """A partial refund of a return: applied once to the return it names (a redelivered event, or
+    the success already answered when the return was accepted, changes nothing)."""
+    from marketplace.orders import returns
+    from marketplace.orders.models import OrderReturn
+
+    try:
+        record = db.session.scalar(
+            select(OrderReturn)
+            .where(OrderReturn.id == int(return_id), OrderReturn.order_id == order.id)
+            .with_for_update()
+        )
+    except (TypeError, ValueError):
+        record = None
+    if record is None:
+        return "refund of an unknown return"
+    return returns.apply_card_refund(
+        order, payment, record, from_stripe_amount(int(refund["amount"])), refund["id"]
+    )
 
 
 def _apply_refund(order: Order, payment: Payment, amount: int, refund_id: str) -> str:

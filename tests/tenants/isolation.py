@@ -30,7 +30,8 @@ from tests.erp.pos.isolation import seed_pos
 from tests.erp.purchasing.isolation import seed_purchasing
 from tests.erp.savings.isolation import seed_savings
 from tests.marketplace.listings.isolation import seed_listings
-from tests.marketplace.orders.isolation import seed_kophub_orders
+from tests.marketplace.orders.isolation import seed_kophub_orders, seed_kophub_returns
+from tests.marketplace.payments.isolation import seed_kophub_payouts
 
 Seeder = Callable[[Cooperative, str, int], None]
 
@@ -81,4 +82,6 @@ SEEDERS: list[Seeder] = [
     seed_loan_changes,
     seed_listings,
     seed_kophub_orders,
+    seed_kophub_payouts,
+    seed_kophub_returns,
 ]

@@ -49,3 +49,19 @@ def seed_kophub_orders(coop: Cooperative, marker: str, user_id: int) -> None:
     manual.confirm(order_id, user_id=user_id)
     orders.start_processing(order_id, user_id=user_id)
     orders.ship(order_id, courier="JNE", tracking_number=f"RESI-{marker}"[:60], user_id=user_id)
+
+
+def seed_kophub_returns(coop: Cooperative, marker: str, user_id: int) -> None:
+    """The transfer order of `seed_kophub_orders` is received; the buyer returns one unit with the
+    marker as reason; the cooperative accepts and records the refund transfer."""
+    from marketplace.orders import returns
+    from marketplace.orders.models import OrderLine
+
+    order_id = db.session.scalar(select(Order.id).where(Order.status == "dikirim").order_by(Order.id))
+    assert order_id is not None
+    orders.mark_received(order_id, user_id=user_id)
+    line = db.session.scalar(select(OrderLine).where(OrderLine.order_id == order_id))
+    assert line is not None
+    asked = returns.request_return(order_id, {line.id: 1}, f"Retur {marker}", user_id=user_id)
+    returns.accept(order_id, asked.id, disposition="stok", user_id=user_id)
+    returns.record_refund(order_id, asked.id, reference=f"TRF-{marker}", user_id=user_id)
