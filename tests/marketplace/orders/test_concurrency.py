@@ -80,3 +80,37 @@ def _race(app, round_: int, village: str) -> None:
         else:
             assert (on_hand, orders) == (0, 0)
         assert inventory.balances_match_moves()
+
+
+def test_two_returns_racing_on_one_order_never_give_back_more_than_was_bought(app):
+    from marketplace.orders import returns
+    from marketplace.orders.models import OrderReturnLine
+    from tests.marketplace.orders.test_returns import delivered_by_transfer
+
+    seller = make_seller("32.04.12.2003")
+    shopper, order_id, line = delivered_by_transfer(seller, 10)
+    line_id, user_id = line.id, shopper.user.id
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def ask(n: int) -> None:
+        with app.app_context(), tenant(seller.coop_id):
+            barrier.wait()
+            try:
+                returns.request_return(order_id, {line_id: 6}, f"Rusak {n}", user_id=user_id)
+                outcomes.append("ok")
+            except Exception as err:
+                outcomes.append(type(err).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ReturnRefused", "ok"], outcomes
+    with tenant(seller.coop_id):
+        asked = db.session.scalar(select(func.sum(OrderReturnLine.quantity)))
+        db.session.commit()
+    assert asked == 6
