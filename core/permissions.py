@@ -105,6 +105,12 @@ _SEMBAKO = {
 for _role, _extra in _SEMBAKO.items():
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | frozenset(_extra)
 
+# Stock opname: the gudang or the manajer counts; a second person approves the variance before it
+# posts (ketua, manajer or pengawas, never the one who counted or submitted it).
+_OPNAME_APPROVER = frozenset({"inventory.view", "inventory.opname_approve"})
+for _role in ("ketua", "manajer", "pengawas"):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _OPNAME_APPROVER
+
 # Purchasing: the manajer and the gudang (and the ketua) keep suppliers, order goods and receive
 # them; the bendahara (and the ketua) records supplier invoices and pays them; the board and the
 # pengawas read it all.

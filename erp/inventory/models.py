@@ -349,3 +349,73 @@ class QuotaRule(TenantScoped, Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     commodity: Mapped[str] = mapped_column(String(20))
     per_month: Mapped[int] = mapped_column(BigInteger)
+
+
+class OpnameStatus(enum.StrEnum):
+    COUNTING = "counting"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+
+
+class Opname(TenantScoped, Base):
+    """A stock count (stock opname) of one location: started with a snapshot of what the books
+    expect, counted, submitted, then approved by a second person, when the differences post as
+    opname moves and one journal entry; or cancelled before that. One open count per location."""
+
+    __tablename__ = "inventory_opnames"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(OpnameStatus)})", name="status_known"),
+        CheckConstraint(
+            "status IN ('counting', 'submitted') OR decided_at IS NOT NULL", name="closed_has_time"
+        ),
+        tenant_fk("location_id", "inventory_locations"),
+        tenant_fk("journal_entry_id", "journal_entries"),
+        Index(
+            "uq_inventory_opnames_one_open_per_location",
+            "tenant_id",
+            "location_id",
+            unique=True,
+            postgresql_where=text("status IN ('counting', 'submitted')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    location_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), default=OpnameStatus.COUNTING.value)
+    note: Mapped[str | None] = mapped_column(String(200))
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = utcnow_column()
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    journal_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class OpnameLine(TenantScoped, Base):
+    """One product (one lot, for a lot-tracked product) of a count: what the books held when the
+    count started (`expected`, at `unit_cost` each), what was counted and by whom, and once
+    approved the difference posted and its value."""
+
+    __tablename__ = "inventory_opname_lines"
+    __table_args__ = (
+        CheckConstraint("expected >= 0", name="expected_not_negative"),
+        CheckConstraint("counted IS NULL OR counted >= 0", name="counted_not_negative"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost_not_negative"),
+        tenant_fk("opname_id", "inventory_opnames"),
+        tenant_fk("product_id", "inventory_products"),
+        tenant_fk("lot_id", "inventory_lots"),
+        Index("ix_inventory_opname_lines_tenant_id_opname_id", "tenant_id", "opname_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    opname_id: Mapped[int] = mapped_column(BigInteger)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    lot_id: Mapped[int | None] = mapped_column(BigInteger)
+    expected: Mapped[int] = mapped_column(BigInteger)
+    unit_cost: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    counted: Mapped[int | None] = mapped_column(BigInteger)
+    counted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    posted_quantity: Mapped[int | None] = mapped_column(BigInteger)
+    posted_value: Mapped[int | None] = mapped_column(BigInteger)

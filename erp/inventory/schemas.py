@@ -136,3 +136,28 @@ class ExpiringSchema(FormSchema):
         data_key="hari",
         validate=validate.Range(min=0, max=366, error=_l("Jumlah hari harus 0 sampai 366.")),
     )
+
+
+class StartOpnameSchema(FormSchema):
+    location_id = fields.Integer(required=True, strict=False)
+    note = Trimmed(
+        load_default=None, validate=validate.Length(max=200, error=_l("Paling banyak 200 karakter."))
+    )
+
+
+class OpnameLinesSchema(FormSchema):
+    lines = fields.List(fields.Integer(strict=False), required=True, validate=validate.Length(max=200))
+
+
+def counts_schema(line_ids: list[int]) -> Schema:
+    """The counted quantity of each line on the page (`c<line id>`); an empty box is no count."""
+    quantity = validate.Range(min=0, max=1_000_000, error=_l("Jumlah hitungan harus 0 sampai 1.000.000."))
+    return FormSchema.from_dict(
+        {f"c{i}": fields.Integer(load_default=None, allow_none=True, validate=quantity) for i in line_ids},
+        name="CountsSchema",
+    )()
+
+
+class OpnameSearchSchema(FormSchema):
+    q = Trimmed(load_default=None, validate=validate.Length(max=60))
+    page = fields.Integer(load_default=1, data_key="halaman", validate=validate.Range(min=1, max=10_000))

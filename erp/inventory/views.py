@@ -15,21 +15,25 @@ from marshmallow import ValidationError
 from core.dashboard import tile
 from core.db import db
 from core.errors import DomainError, form_messages
-from core.permissions import menu_item, requires
+from core.permissions import has_permission, menu_item, requires
 from core.schemas import load_form
-from erp.inventory import lots, service
+from erp.inventory import lots, opname, service
 from erp.inventory.schemas import (
     CommoditySchema,
     ExpiringSchema,
     HetCapSchema,
     LotTrackingSchema,
     LpgQuotaSchema,
+    OpnameLinesSchema,
+    OpnameSearchSchema,
     ProductSchema,
     RdkkSchema,
     ReceiptSchema,
     ReorderSchema,
+    StartOpnameSchema,
     TransferSchema,
     UnitSchema,
+    counts_schema,
 )
 from tenants import regions
 
@@ -372,3 +376,127 @@ def set_lpg_quota() -> Any:
         return _quota_page(err.fields or {}, [], 422)
     flash(_("Batas LPG 3 kg per KK disimpan."))
     return redirect(url_for("inventory.quotas"), 303)
+
+
+@bp.get("/k/<tenant_slug>/gudang/opname/")
+@requires("inventory.view")
+def opnames() -> Any:
+    return _opnames_page({}, 200)
+
+
+def _opnames_page(errors: dict[str, Any], status: int) -> Any:
+    return (
+        render_template(
+            "inventory/opnames.html",
+            counts=opname.counts(),
+            locations=service.locations(),
+            statuses=opname.STATUS_LABELS,
+            errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.post("/k/<tenant_slug>/gudang/opname/")
+@requires("inventory.manage")
+def start_opname() -> Any:
+    try:
+        data = load_form(StartOpnameSchema())
+        count = opname.start_count(data["location_id"], user_id=current_user.id, note=data["note"])
+    except ValidationError as err:
+        return _opnames_page(form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _opnames_page(err.fields or {}, 422)
+    flash(_("Stok opname dimulai: hitung barang di rak lalu isi jumlahnya."))
+    return redirect(url_for("inventory.opname_count", opname_id=count.id), 303)
+
+
+@bp.get("/k/<tenant_slug>/gudang/opname/<int:opname_id>")
+@requires("inventory.view")
+def opname_count(opname_id: int) -> Any:
+    return _count_page(opname_id, {}, 200)
+
+
+def _count_page(opname_id: int, errors: dict[str, Any], status: int) -> Any:
+    count = opname.get_count(opname_id)
+    try:
+        search = OpnameSearchSchema().load({k: v for k, v in request.args.items() if v != ""})
+    except ValidationError:
+        search = {"q": None, "page": 1}
+    rows, total = opname.lines(count.id, query=search["q"], page=search["page"])
+    location = next((loc for loc in service.locations() if loc.id == count.location_id), None)
+    return (
+        render_template(
+            "inventory/opname.html",
+            count=count,
+            location=location,
+            rows=rows,
+            total=total,
+            query=search["q"] or "",
+            page=search["page"],
+            pages=max(1, -(-total // opname.PAGE_SIZE)),
+            report=opname.variance(count.id),
+            may_approve=has_permission("inventory.opname_approve"),
+            statuses=opname.STATUS_LABELS,
+            errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.post("/k/<tenant_slug>/gudang/opname/<int:opname_id>/hitung")
+@requires("inventory.manage")
+def record_counts(opname_id: int) -> Any:
+    try:
+        ids = load_form(OpnameLinesSchema())["lines"]
+        counted = load_form(counts_schema(ids))
+        changed = opname.record_counts(
+            opname_id, {i: counted.get(f"c{i}") for i in ids}, user_id=current_user.id
+        )
+    except ValidationError as err:
+        flash(_("Periksa jumlah yang ditandai; tidak ada yang disimpan."), "error")
+        return _count_page(opname_id, form_messages(err), 422)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _count_page(opname_id, err.fields or {}, 422)
+    flash(_("%(n)s hitungan disimpan.", n=changed))
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("q", "halaman")}
+    return redirect(url_for("inventory.opname_count", opname_id=opname_id, **args), 303)
+
+
+def _transition(opname_id: int, action: Any, done: str) -> Any:
+    try:
+        action(opname_id, user_id=current_user.id)
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return _count_page(opname_id, err.fields or {}, err.status)
+    flash(done)
+    return redirect(url_for("inventory.opname_count", opname_id=opname_id), 303)
+
+
+@bp.post("/k/<tenant_slug>/gudang/opname/<int:opname_id>/ajukan")
+@requires("inventory.manage")
+def submit_opname(opname_id: int) -> Any:
+    return _transition(opname_id, opname.submit, _("Stok opname diajukan untuk disetujui."))
+
+
+@bp.post("/k/<tenant_slug>/gudang/opname/<int:opname_id>/hitung-ulang")
+@requires("inventory.manage")
+def reopen_opname(opname_id: int) -> Any:
+    return _transition(opname_id, opname.reopen, _("Stok opname dibuka lagi untuk dihitung."))
+
+
+@bp.post("/k/<tenant_slug>/gudang/opname/<int:opname_id>/batal")
+@requires("inventory.manage")
+def cancel_opname(opname_id: int) -> Any:
+    return _transition(opname_id, opname.cancel, _("Stok opname dibatalkan; tidak ada yang dibukukan."))
+
+
+@bp.post("/k/<tenant_slug>/gudang/opname/<int:opname_id>/setujui")
+@requires("inventory.opname_approve")
+def approve_opname(opname_id: int) -> Any:
+    return _transition(opname_id, opname.approve, _("Stok opname disetujui; selisihnya dibukukan."))

@@ -1,5 +1,5 @@
 """The inventory seeder for the tenant isolation suite: a gerai, a product named with the marker,
-a bigger unit, a goods receipt, an adjustment, a lot-tracked product received into a lot, a Kophub reservation, an RDKK allocation with a
+a bigger unit, a goods receipt, an adjustment, a lot-tracked product received into a lot, a submitted stock count, a Kophub reservation, an RDKK allocation with a
 purchase against it and an LPG limit."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.db import db
-from erp.inventory import service
+from erp.inventory import opname, service
 from erp.inventory.models import LocationKind
 from erp.ledger import service as ledger
 from tenants.models import Cooperative
@@ -50,6 +50,10 @@ def seed_inventory(coop: Cooperative, marker: str, user_id: int) -> None:
         lot=f"LOT-{coop.id}",
         expires_on=date(2099, 1, 1),
     )
+    count = opname.start_count(gerai.id, user_id=user_id, note=f"Opname {marker}")
+    first = opname.lines(count.id)[0][0].line
+    opname.record_counts(count.id, {first.id: first.expected + 1}, user_id=user_id)
+    opname.submit(count.id, user_id=user_id)
     urea = service.add_product(
         code=f"UREA-{coop.id}",
         name=f"Urea {marker}",
