@@ -1,7 +1,7 @@
 """inventory stock opname
 
-Revision ID: 0027_inventory_opname
-Revises: 0026_purchasing
+Revision ID: 0029_inventory_opname
+Revises: 0028_kophub_returns
 
 A stock count per location: the snapshot of expected quantities per product (and lot), the
 counted quantities, approval by a second person and what was posted.
@@ -14,8 +14,8 @@ from alembic import op
 
 from tenants.rls import enable_tenant_rls
 
-revision: str = "0027_inventory_opname"
-down_revision: str | None = "0026_purchasing"
+revision: str = "0029_inventory_opname"
+down_revision: str | None = "0028_kophub_returns"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
