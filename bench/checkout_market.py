@@ -22,15 +22,10 @@ import sys
 import time
 from typing import Any
 
-import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 
-from core import embedded
-from core.app import create_app
-from core.config import Config
 from core.db import db
-from core.migrate import upgrade
 from erp.inventory import service as inventory
 from erp.inventory.models import LocationKind
 from erp.ledger import service as ledger
@@ -41,34 +36,13 @@ from marketplace.orders import service
 from tenants.context import tenant
 from tenants.regions import import_regions
 
+from common import fresh_database, make_app, p95
+
 BENCH_DB = "kopdes_bench_kophub"
 FULL = bool(os.environ.get("KOPDES_BENCH_FULL"))
 CHECKOUTS = int(sys.argv[1]) if len(sys.argv) > 1 else (2_000 if FULL else 200)
 ROUNDS = 10
 QUANTITY = 2
-
-
-def fresh_database() -> tuple[str, str]:
-    _, postgres_url = embedded.ensure_postgres("postgres")
-    host = make_url(postgres_url).query["host"]
-    with psycopg.connect(f"host={host} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    app_url, owner_url = embedded.ensure_postgres(BENCH_DB)
-    upgrade(owner_url, app_url)
-    return app_url, owner_url
-
-
-def make_app(app_url: str, owner_url: str) -> Any:
-    config = Config(
-        database_url=app_url,
-        migration_database_url=owner_url,
-        redis_url=f"unix://{embedded.redis_socket()}?db=13",
-        secret_key="bench",
-        embedded=True,
-        testing=True,
-        secure_cookies=False,
-    )
-    return create_app(config)
 
 
 def seller(owner: Engine, village: str, stock: int) -> tuple[int, int, int, int]:
@@ -250,13 +224,8 @@ def plain_checkout(
     )
 
 
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-
-
 def main() -> None:
-    app_url, owner_url = fresh_database()
+    app_url, owner_url = fresh_database(BENCH_DB)
     owner = create_engine(owner_url)
     with owner.begin() as conn:
         import_regions(conn)
@@ -289,6 +258,9 @@ def main() -> None:
             "village": "32.04.12.2004",
         }
         app_engine = create_engine(app_url)
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        per_checkout: list[int] = []
         ours: list[float] = []
         plain: list[float] = []
         per_round = max(1, CHECKOUTS // ROUNDS)
@@ -299,11 +271,13 @@ def main() -> None:
                 with owner.begin() as conn:
                     fill_cart(conn, buyer_id, sellers)
                 db.session.expire_all()
+                before = len(statements)
                 started = time.perf_counter()
                 service.checkout(
                     buyer, address_id=address_id, payment_method="transfer", idempotency_key=f"ours-{n:08d}"
                 )
                 ours.append(time.perf_counter() - started)
+                per_checkout.append(len(statements) - before)
             for _ in range(per_round):
                 n += 1
                 with owner.begin() as conn:
@@ -318,6 +292,7 @@ def main() -> None:
         assert orders == 2 * (len(ours) + len(plain)) and left == 0, (orders, left)
     mean_ours, mean_plain = statistics.mean(ours), statistics.mean(plain)
     print(f"checkout_market checkouts={len(ours)}+{len(plain)} cooperatives=2")
+    print(f"checkout_market statements per checkout ours={statistics.median(per_checkout):.0f}")
     for figure, a, b in (("mean", mean_ours, mean_plain), ("p95", p95(ours), p95(plain))):
         print(f"checkout_market {figure} ours={a * 1000:.2f} ms plain={b * 1000:.2f} ms ratio={a / b:.2f}")
     owner.dispose()

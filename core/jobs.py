@@ -124,8 +124,11 @@ def run_outbox_message(message_id: int) -> str:
     """RQ entry point: run one outbox message once, under its tenant."""
     with _app_context():
         session = db.session
+        # Wait for the row rather than skip it: the worker may take the job before `push` has
+        # committed its mark on the row, and a skipped message would wait for the sweep (minutes);
+        # a second copy of the job waits here for the first, then finds it done.
         message = session.scalar(
-            select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update(skip_locked=True)
+            select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
         )
         if message is None or message.done_at is not None:
             session.rollback()

@@ -24,7 +24,8 @@ from typing import IO, Any
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, selectinload
 
 from core import audit
@@ -378,7 +379,89 @@ def owner_of(listing_id: int) -> int | None:
     return db.session.scalar(select(ListingOwner.cooperative_id).where(ListingOwner.listing_id == listing_id))
 
 
-def price_for(listing: Listing, quantity: int) -> Quote:
+@dataclass(frozen=True)
+class Tier:
+    min_quantity: int
+    price: int
+
+
+@dataclass(frozen=True)
+class Offered:
+    """A published listing as the cart and checkout need it (no photos, no certificates), with
+    what may be ordered now; `offered` reads any number of them in one query."""
+
+    id: int
+    tenant_id: int
+    product_id: int
+    location_id: int
+    title: str
+    unit: str
+    price: int
+    min_order: int
+    tiers: tuple[Tier, ...]
+    available: int
+
+
+def offered(listing_ids: list[int]) -> dict[int, Offered]:
+    """The published listings among `listing_ids` of the current cooperative, with their tiers and
+    the stock they may sell now (`available`), in one query. Unknown, paused or withdrawn: absent."""
+    require_tenant()
+    ids = sorted({i for i in listing_ids if isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63})
+    if not ids:
+        return {}
+
+    def tiers_by(column: Any) -> Any:
+        return (
+            select(func.array_agg(aggregate_order_by(column, PriceTier.min_quantity)))
+            .where(PriceTier.listing_id == Listing.id)
+            .scalar_subquery()
+        )
+
+    rows = db.session.execute(
+        select(
+            Listing.id,
+            Listing.tenant_id,
+            Listing.product_id,
+            Listing.location_id,
+            Listing.title,
+            Listing.unit,
+            Listing.price,
+            Listing.min_order,
+            Listing.quantity_cap,
+            tiers_by(PriceTier.min_quantity).label("tier_quantities"),
+            tiers_by(PriceTier.price).label("tier_prices"),
+            (StockBalance.quantity - StockBalance.reserved).label("stock"),
+        )
+        .outerjoin(
+            StockBalance,
+            (StockBalance.product_id == Listing.product_id)
+            & (StockBalance.location_id == Listing.location_id),
+        )
+        .where(Listing.id.in_(ids), Listing.status == ListingStatus.TAYANG.value)
+    )
+    found = {}
+    for row in rows:
+        stock = int(row.stock or 0)
+        if row.quantity_cap is not None:
+            stock = min(stock, row.quantity_cap)
+        pairs = zip(row.tier_quantities or (), row.tier_prices or (), strict=True)
+        tiers = tuple(Tier(quantity, price) for quantity, price in pairs)
+        found[row.id] = Offered(
+            id=row.id,
+            tenant_id=row.tenant_id,
+            product_id=row.product_id,
+            location_id=row.location_id,
+            title=row.title,
+            unit=row.unit,
+            price=row.price,
+            min_order=row.min_order,
+            tiers=tiers,
+            available=max(stock, 0),
+        )
+    return found
+
+
+def price_for(listing: Listing | Offered, quantity: int) -> Quote:
     """The unit price and total for `quantity` units: the tier with the largest minimum not above
     the quantity, else the base price. Refuses a quantity under the minimum order."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 0 < quantity <= MAX_QUANTITY:
@@ -388,9 +471,10 @@ def price_for(listing: Listing, quantity: int) -> Quote:
             _l("Minimum pesanan %(min)s %(unit)s.", min=listing.min_order, unit=listing.unit), "quantity"
         )
     unit_price, tier_min = listing.price, 1
-    for tier in sorted(listing.tiers, key=lambda t: t.min_quantity):
-        if tier.min_quantity <= quantity:
-            unit_price, tier_min = tier.price, tier.min_quantity
+    tiers: list[tuple[int, int]] = sorted((t.min_quantity, t.price) for t in listing.tiers)
+    for min_quantity, price in tiers:
+        if min_quantity <= quantity:
+            unit_price, tier_min = price, min_quantity
     return Quote(quantity, unit_price, unit_price * quantity, tier_min)
 
 
@@ -592,27 +676,72 @@ def listing_count() -> int:
 
 # What search sees
 
+# The national programme's name that every cooperative carries: searched for, it would match every
+# listing ("gula merah" would find all sugar, and "merah" everything), so only the rest of a
+# cooperative's own name goes into the searchable keywords.
+_PROGRAMME_NAME = re.compile(r"^koperasi\s+(desa|kelurahan)\s+merah\s+putih\s*", re.IGNORECASE)
+DOCUMENT_BATCH = 500
 
-def document_for(listing_id: int) -> Document | None:
-    """The search document of a listing of the current cooperative, or None when buyers must not
-    find it: not published, or nothing left to sell (sold out)."""
+
+def documents_for(listing_ids: list[int]) -> tuple[list[Document], list[int]]:
+    """The search documents of listings of the current cooperative, and the ids buyers must not find
+    (unknown, not published, or nothing left to sell). A fixed number of queries per batch of
+    DOCUMENT_BATCH listings, whatever their tiers, certifications and photos."""
     tenant_id = require_tenant()
-    listing = db.session.scalar(_loaded().where(Listing.id == listing_id))
-    if listing is None or listing.status != ListingStatus.TAYANG.value:
-        return None
-    stock = available(listing)
-    if stock <= 0:
-        return None
+    documents: list[Document] = []
+    gone: list[int] = []
     coop = db.session.get(Cooperative, tenant_id)
-    if coop is None:
-        return None
+    wanted = sorted({int(i) for i in listing_ids})
+    for start in range(0, len(wanted), DOCUMENT_BATCH):
+        batch = wanted[start : start + DOCUMENT_BATCH]
+        found = {
+            listing.id: listing
+            for listing in db.session.scalars(
+                _loaded().where(Listing.id.in_(batch), Listing.status == ListingStatus.TAYANG.value)
+            )
+        }
+        stock = _stock_of(list(found.values()))
+        villages = {listing.origin_village_code for listing in found.values()}
+        codes = villages | {v[:5] for v in villages} | {v[:2] for v in villages}
+        named = select(Region.code, Region.name).where(Region.code.in_(codes))
+        names = {code: name for code, name in db.session.execute(named)}
+        for listing_id in batch:
+            listing = found.get(listing_id)
+            left = stock.get(listing_id, 0)
+            if listing is None or coop is None or left <= 0:
+                gone.append(listing_id)
+            else:
+                documents.append(_document(listing, coop, left, names))
+    return documents, gone
+
+
+def _stock_of(found: list[Listing]) -> dict[int, int]:
+    """What each listing may sell now (`available`), read for all of them in one query."""
+    pairs = {(listing.product_id, listing.location_id) for listing in found}
+    if not pairs:
+        return {}
+    on_hand = {
+        (product, location): int(n)
+        for product, location, n in db.session.execute(
+            select(
+                StockBalance.product_id,
+                StockBalance.location_id,
+                StockBalance.quantity - StockBalance.reserved,
+            ).where(tuple_(StockBalance.product_id, StockBalance.location_id).in_(sorted(pairs)))
+        )
+    }
+    stock = {}
+    for listing in found:
+        left = on_hand.get((listing.product_id, listing.location_id), 0)
+        if listing.quantity_cap is not None:
+            left = min(left, listing.quantity_cap)
+        stock[listing.id] = max(left, 0)
+    return stock
+
+
+def _document(listing: Listing, coop: Cooperative, stock: int, names: dict[str, str]) -> Document:
     village = listing.origin_village_code
     province_code, regency_code = village[:2], village[:5]
-    names = dict(
-        db.session.execute(
-            select(Region.code, Region.name).where(Region.code.in_([village, regency_code, province_code]))
-        ).all()
-    )
     keywords = " ".join(
         part
         for part in (
@@ -621,13 +750,13 @@ def document_for(listing_id: int) -> Document | None:
             names.get(village, ""),
             names.get(regency_code, ""),
             names.get(province_code, ""),
-            coop.name,
+            _PROGRAMME_NAME.sub("", coop.name),
         )
         if part
     )
     return Document(
         listing_id=listing.id,
-        cooperative_id=tenant_id,
+        cooperative_id=coop.id,
         cooperative_slug=coop.slug,
         cooperative_name=coop.name,
         title=listing.title,
@@ -650,3 +779,10 @@ def document_for(listing_id: int) -> Document | None:
         published_at=listing.published_at or listing.created_at,
         changed_at=listing.updated_at,
     )
+
+
+def document_for(listing_id: int) -> Document | None:
+    """The search document of one listing of the current cooperative, or None when buyers must not
+    find it (see `documents_for`)."""
+    documents, _gone = documents_for([listing_id])
+    return documents[0] if documents else None

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.errors import DomainError, ErrorCode
 from marketplace.listings import service as listings
+from tenants.context import current_tenant_id, tenant
 from tenants.models import Cooperative
 
 
@@ -37,19 +38,21 @@ class Offer:
 
 def offer(cooperative_id: int, listing_id: int, quantity: int | None = None) -> Offer | None:
     """The listing as offered now (unit price at `quantity`, default its minimum order), or None
-    when it is not published by that cooperative. Read through `listings.public_listing`, the
-    named cross-tenant read of published listings, under the listing's own cooperative."""
+    when it is not published by that cooperative. Read under that cooperative (row-level security
+    holds) with `listings.offered`: the listing, its tiers and its stock in one query."""
     from core.db import db
 
-    try:
-        listing = listings.public_listing(listing_id)
-    except DomainError:
-        return None
-    coop = db.session.get(Cooperative, cooperative_id) if listing.tenant_id == cooperative_id else None
+    current = current_tenant_id()
+    if current is not None and current != cooperative_id:
+        return None  # inside one cooperative, another's listing is not read
+    coop = db.session.get(Cooperative, cooperative_id)
     if coop is None:
         return None
+    with tenant(cooperative_id):
+        listing = listings.offered([listing_id]).get(listing_id)
+    if listing is None:
+        return None
     wanted = max(quantity if quantity is not None else listing.min_order, listing.min_order)
-    stock = listings.available(listing)  # read as the listing's cooperative
     return Offer(
         cooperative_id=coop.id,
         cooperative_name=coop.name,
@@ -62,7 +65,7 @@ def offer(cooperative_id: int, listing_id: int, quantity: int | None = None) -> 
         unit=listing.unit,
         min_order=listing.min_order,
         unit_price=listings.price_for(listing, min(wanted, listings.MAX_QUANTITY)).unit_price,
-        available=stock,
+        available=listing.available,
     )
 
 

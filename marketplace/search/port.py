@@ -120,6 +120,9 @@ class Results:
     facets: Facets
     page: int
     per_page: int
+    # False when the total and the facet counts are estimates (an adapter may estimate only when
+    # there are more matches than it counts exactly; the page then says "sekitar").
+    exact: bool = True
 
     @property
     def pages(self) -> int:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -132,6 +134,12 @@ def photo(tenant_id: int, token: str, size: str) -> Any:
     response = send_file(path, mimetype="image/jpeg", max_age=365 * 24 * 3600, conditional=True)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+@bp.app_template_filter("kh_number")
+def number(value: int) -> str:
+    """A count as the buyer's language writes it (154.000 in Indonesian)."""
+    return format_decimal(value, locale=str(get_locale() or "id"))
 
 
 @bp.app_template_global()
