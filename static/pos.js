@@ -51,7 +51,12 @@
   }
   document.addEventListener("keydown", function (e) {
     if (e.key === "F2" && code) { code.focus(); code.select(); e.preventDefault(); }
-    if (e.key === "F4") { var m = document.getElementById("member"); if (m) { m.focus(); e.preventDefault(); } }
+    if (e.key === "F4") {
+      /* subsidised goods not yet checked: the buyer's quota first, then the payment */
+      var quota = document.querySelector("#quota[data-unchecked]");
+      var m = document.getElementById(quota ? "quota-member" : "member");
+      if (m) { m.focus(); m.select(); e.preventDefault(); }
+    }
   });
   var tunai = document.getElementById("tunai"), total = document.getElementById("total"), change = document.getElementById("change");
   if (tunai && total && change) {

@@ -49,6 +49,8 @@ class CheckoutSchema(Schema):
     reference = fields.String(load_default=None)
     payments = fields.List(fields.Nested(TenderSchema), load_default=None, validate=validate.Length(max=4))
     member_number = fields.String(load_default=None)
+    quota_nik = fields.String(load_default=None, validate=validate.Length(max=24))
+    quota_kk = fields.String(load_default=None, validate=validate.Length(max=24))
     basket_discount = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
     idempotency_key = fields.String(
         required=True,
@@ -87,6 +89,8 @@ def pos_checkout() -> Any:
         reference=data["reference"],
         payments=payments,
         member_number=data["member_number"],
+        quota_nik=data["quota_nik"],
+        quota_kk=data["quota_kk"],
         basket_discount=data["basket_discount"],
         may_discount=has_permission("pos.discount"),
         idempotency_key=data["idempotency_key"],

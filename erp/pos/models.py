@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -32,6 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow_column
+from erp.inventory.models import Product
 from tenants.models import TenantScoped, tenant_fk
 
 
@@ -352,3 +354,24 @@ class PosSettings(TenantScoped, Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     default_credit_limit: Mapped[int] = mapped_column(BigInteger, default=0)
     receipt_width: Mapped[int] = mapped_column(BigInteger, default=80)
+
+
+# The counter's search as you type (`erp.pos.service.search_products`) reads inventory's products;
+# its two indexes are declared here, beside the query that needs them (migration 0031). A code's
+# prefix in byte order ("C" collation: LIKE 'X%' and ORDER BY use the same index whatever the
+# database's collation); a name's words with the cooperative's own token among them, so the GIN
+# index intersects a typed word with the tenant instead of collecting every cooperative's rice.
+# fastupdate off: products change seldom, and a search never has to scan a pending list.
+NAME_WORDS = "to_tsvector('simple'::regconfig, (('koperasi' || tenant_id::text) || ' ') || name)"
+CODE_BYTES = '(inventory_products.code)::text COLLATE "C"'
+_products = cast(Table, Product.__table__)
+# Declared as PostgreSQL reflects them, so that models and migrations compare equal; reflection
+# leaves out the index's COLLATE "C" (it sits in pg_index.indcollation), which migration 0031 sets.
+Index("ix_inventory_products_code_c", _products.c.tenant_id, text("(code)::text"), _table=_products)
+Index(
+    "ix_inventory_products_name_words",
+    text(NAME_WORDS),
+    _table=_products,
+    postgresql_using="gin",
+    postgresql_with={"fastupdate": "off"},
+)

@@ -22,11 +22,25 @@ class LineDiscountSchema(FormSchema):
     discount = Rupiah(required=True)
 
 
+_HOLDER = validate.Length(max=24, error=_l("NIK atau nomor KK harus 16 angka."))
+
+
+class QuotaSchema(FormSchema):
+    """The buyer of subsidised goods: a member (whose NIK and KK are on record), or the farmer's NIK
+    and the household's KK typed at the counter."""
+
+    member_number = Trimmed(load_default=None, validate=validate.Length(max=40))
+    quota_nik = Trimmed(load_default=None, validate=_HOLDER)
+    quota_kk = Trimmed(load_default=None, validate=_HOLDER)
+
+
 class PaySchema(FormSchema):
     """Each way of paying has its own amount; a single cash payment may leave the amount empty."""
 
     idempotency_key = fields.String(required=True, validate=_KEY)
     member_number = Trimmed(load_default=None, validate=validate.Length(max=40))
+    quota_nik = Trimmed(load_default=None, validate=_HOLDER)
+    quota_kk = Trimmed(load_default=None, validate=_HOLDER)
     basket_discount = Rupiah(load_default=0)
     tunai = Rupiah(load_default=None)
     qris = Rupiah(load_default=None)

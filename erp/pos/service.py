@@ -23,6 +23,9 @@ Invariants:
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,7 +37,20 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    String,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core import audit
@@ -46,7 +62,7 @@ from core.models import User
 from core.money import InvariantViolation, format_rupiah, split
 from core.permissions import ROLE_PERMISSIONS
 from erp.inventory import service as inventory
-from erp.inventory.models import Location, MoveKind, Product, StockBalance
+from erp.inventory.models import Commodity, Location, MoveKind, Product, StockBalance
 from erp.ledger import service as ledger
 from erp.ledger import shu
 from erp.ledger.models import MAX_AMOUNT
@@ -54,8 +70,10 @@ from erp.ledger.service import IdempotencyConflict, NewEntry, NewLine, credit, d
 from erp.membership import service as membership
 from erp.membership.models import Member, MemberStatus
 from erp.pos.models import (
+    CODE_BYTES,
     DENOMINATIONS,
     MIXED,
+    NAME_WORDS,
     CreditRepayment,
     MemberCredit,
     Payment,
@@ -509,6 +527,8 @@ def checkout(
     reference: str | None = None,
     payments: list[Tender] | None = None,
     member_number: str | None = None,
+    quota_nik: str | None = None,
+    quota_kk: str | None = None,
     basket_discount: int = 0,
     may_discount: bool = False,
     supervisor_id: int | None = None,
@@ -516,9 +536,11 @@ def checkout(
     on: date | None = None,
 ) -> Sale:
     """Sell `lines` in the kasir's open shift and commit. Pay with one method (`payment_method`,
-    `paid`, `reference`) or several (`payments`). Refuses, writing nothing, on bad input, a price
-    above HET, a discount by someone not allowed or below cost without a supervisor's PIN, an
-    unknown member, short payment, kasbon over the limit, no open shift or too little stock."""
+    `paid`, `reference`) or several (`payments`). Subsidised fertiliser counts against the
+    farmer's RDKK quota (`quota_nik`, else the member's NIK), LPG 3 kg against the household's
+    (`quota_kk`, else the member's KK). Refuses, writing nothing, on bad input, a price above HET,
+    a discount by someone not allowed or below cost without a supervisor's PIN, an unknown member,
+    short payment, kasbon over the limit, no open shift, too little stock or a quota exceeded."""
     try:
         return _checkout(
             lines,
@@ -527,6 +549,7 @@ def checkout(
             kasir_id=kasir_id,
             tenders=_tenders(payment_method, paid, reference, payments),
             member_number=member_number,
+            quota_holders=(quota_nik, quota_kk),
             basket_discount=basket_discount,
             may_discount=may_discount,
             supervisor_id=supervisor_id,
@@ -556,13 +579,14 @@ def _checkout(
     kasir_id: int | None,
     tenders: list[Tender],
     member_number: str | None,
+    quota_holders: tuple[str | None, str | None],
     basket_discount: Any,
     may_discount: bool,
     supervisor_id: int | None,
     supervisor_pin: str | None,
     on: date,
 ) -> Sale:
-    require_tenant()
+    tenant_id = require_tenant()
     if not isinstance(idempotency_key, str) or not 0 < len(idempotency_key) <= 100:
         raise InvalidSale(_l("Kunci transaksi tidak sah; muat ulang halaman."))
     cart = _validate_lines(lines)
@@ -573,11 +597,34 @@ def _checkout(
         )
     if (basket_discount or any(line.discount for line in cart)) and not may_discount:
         raise DiscountNotAllowed(_l("Anda tidak berwenang memberi potongan harga; minta manajer."))
-    products = {
-        p.id: p
-        for p in db.session.scalars(select(Product).where(Product.id.in_({line.product_id for line in cart})))
-    }
+    number = _member_number(member_number)
+    # one round trip: the products, and beside each the sale already recorded under this key and
+    # the member's id and status (the same three values on every row)
+    repeat_id = (
+        select(Sale.id)
+        .where(Sale.tenant_id == tenant_id, Sale.idempotency_key == idempotency_key)
+        .scalar_subquery()
+    )
+    member_of = select(Member.id).where(Member.tenant_id == tenant_id, Member.member_number == number)
+    status_of = select(Member.status).where(Member.tenant_id == tenant_id, Member.member_number == number)
+    rows = db.session.execute(
+        select(Product, repeat_id, member_of.scalar_subquery(), status_of.scalar_subquery()).where(
+            Product.id.in_({line.product_id for line in cart})
+        )
+    ).all()
+    products = {row[0].id: row[0] for row in rows}
+    repeat, found_member, member_status = rows[0][1:] if rows else (None, None, None)
     priced: list[tuple[Product, int, int, int]] = []  # product, quantity, price, own discount
+    hets: dict[int, int] | None = None
+
+    def capped(product: Product) -> int:
+        """The HET in force on the day (erp.inventory), one cap lookup per commodity of the basket;
+        products without a commodity cost no query."""
+        nonlocal hets
+        if hets is None:
+            hets = inventory.hets_of([p for p in products.values() if p.commodity is not None], on)
+        return hets.get(product.id, MAX_AMOUNT)
+
     for line in cart:
         product = products.get(line.product_id)
         if product is None or not product.active:
@@ -599,8 +646,8 @@ def _checkout(
                 ),
                 fields={"lines": [str(_l("Melebihi HET."))]},
             )
-        if product.commodity is not None:  # the zone's HET in force on the day (erp.inventory)
-            inventory.check_sale_price(product, price, on)
+        if product.commodity is not None and price > capped(product):
+            inventory.check_sale_price(product, price, on)  # refuses, naming the cap and its source
         if line.discount >= line.quantity * price:
             raise InvalidSale(
                 _l("Potongan untuk %(name)s harus lebih kecil dari harganya.", name=product.name),
@@ -624,13 +671,13 @@ def _checkout(
     discount_total = sum(discounts)
     payments, change = _settle(tenders, total)
     method = payments[0][0] if len(payments) == 1 else MIXED
-    repeat = db.session.scalar(select(Sale).where(Sale.idempotency_key == idempotency_key))
     if repeat is not None:
-        if (repeat.total, repeat.payment_method) != (total, method):
+        first = db.session.get(Sale, repeat)
+        if first is None or (first.total, first.payment_method) != (total, method):
             raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
         db.session.commit()
-        return repeat
-    member_id = _member_id(member_number)
+        return first
+    member_id = _active_member_id(number, found_member, member_status)
     credit_amount = sum(a for m, a, _ in payments if m == PaymentMethod.KREDIT.value)
     if credit_amount and member_id is None:
         raise InvalidSale(
@@ -643,20 +690,15 @@ def _checkout(
         wanted[product.id] += quantity
     balances = inventory.lock_balances(list(wanted), location_id)
     for product_id in sorted(wanted):
-        balance = balances.get(product_id)
-        have = _sellable(balance)
-        if wanted[product_id] > have:
-            product = products[product_id]
-            raise OutOfStock(
-                _l(
-                    "Stok %(name)s tidak cukup: tersisa %(have)s %(unit)s, diminta %(want)s.",
-                    name=product.name,
-                    have=have,
-                    unit=product.unit,
-                    want=wanted[product_id],
-                ),
-                fields={"lines": [str(_l("Stok tidak cukup."))]},
-            )
+        _require_stock(products[product_id], balances.get(product_id), wanted[product_id])
+    # after the stock locks, before anything is written: the buyer's quotas, under their row locks
+    _consume_quotas(
+        [(products[pid], wanted[pid]) for pid in sorted(wanted)],
+        member_id,
+        quota_holders,
+        key=idempotency_key,
+        on=on,
+    )
     costs = {pid: inventory.cost_of(balances[pid], q) for pid, q in wanted.items()}
     line_costs = _line_costs(priced, costs, wanted)
     approved_by = None
@@ -707,50 +749,32 @@ def _checkout(
     )
     tendered = sum(a for _, a, _ in payments)
     references = [ref for _, _, ref in payments if ref]
-    sale = Sale(
-        location_id=location_id,
-        shift_id=shift.id,
-        member_id=member_id,
-        kasir_id=kasir_id,
-        sold_on=on,
-        total=total,
-        discount=discount_total,
-        discount_approved_by=approved_by,
-        cost=cost_total,
-        payment_method=method,
-        paid=tendered,
-        change=change,
-        payment_reference=references[0] if references else None,
-        idempotency_key=idempotency_key,
-        journal_entry_id=entry.id,
-    )
-    db.session.add(sale)
-    db.session.flush()
-    tenant_id = sale.tenant_id
-    db.session.execute(
-        insert(SaleLine),
+    sale = _insert_sale(
+        {
+            "tenant_id": tenant_id,
+            "location_id": location_id,
+            "shift_id": shift.id,
+            "member_id": member_id,
+            "kasir_id": kasir_id,
+            "sold_on": on,
+            "total": total,
+            "discount": discount_total,
+            "discount_approved_by": approved_by,
+            "cost": cost_total,
+            "payment_method": method,
+            "paid": tendered,
+            "change": change,
+            "payment_reference": references[0] if references else None,
+            "idempotency_key": idempotency_key,
+            "journal_entry_id": entry.id,
+        },
         [
-            {
-                "tenant_id": tenant_id,
-                "sale_id": sale.id,
-                "product_id": product.id,
-                "quantity": quantity,
-                "price": price,
-                "discount": disc,
-                "amount": amount,
-                "cost": cost,
-            }
+            (product.id, quantity, price, disc, amount, cost)
             for (product, quantity, price, _), disc, amount, cost in zip(
                 priced, discounts, amounts, line_costs, strict=True
             )
         ],
-    )
-    db.session.execute(
-        insert(Payment),
-        [
-            {"tenant_id": tenant_id, "sale_id": sale.id, "method": m, "amount": a, "reference": ref}
-            for m, a, ref in payments
-        ],
+        payments,
     )
     for product_id in sorted(wanted):
         try:
@@ -783,11 +807,221 @@ def _checkout(
     return sale
 
 
-def _sellable(balance: StockBalance | None) -> int:
-    if balance is None:
-        return 0
-    reserved = getattr(balance, "reserved", 0) or 0  # units held for Kophub orders are not for the counter
-    return int(balance.quantity - reserved)
+_SALE_COLUMNS = (
+    "tenant_id",
+    "location_id",
+    "shift_id",
+    "member_id",
+    "kasir_id",
+    "sold_on",
+    "total",
+    "discount",
+    "discount_approved_by",
+    "cost",
+    "payment_method",
+    "paid",
+    "change",
+    "payment_reference",
+    "idempotency_key",
+    "journal_entry_id",
+)
+_LINE_COLUMNS = ("product_id", "quantity", "price", "discount", "amount", "cost")
+_PAY_COLUMNS = (("method", String), ("amount", BigInteger), ("reference", String))
+
+
+def _sale_statement() -> Any:
+    """The sale, its lines and its payments as one statement: data-modifying CTEs insert the lines
+    and payments from arrays (one parameter per column, whatever the basket's size), reading the
+    new sale's id. Built once: only the parameters change from one checkout to the next."""
+    table = Sale.__table__
+    sale = (
+        insert(Sale)
+        .values({name: bindparam(f"s_{name}", type_=table.c[name].type) for name in _SALE_COLUMNS})
+        .returning(*table.c)
+        .cte("sale")
+    )
+    line_rows = (
+        func.unnest(*(bindparam(f"l_{name}", type_=ARRAY(BigInteger)) for name in _LINE_COLUMNS))
+        .table_valued(*_LINE_COLUMNS)
+        .render_derived(name="line")
+    )
+    sale_lines = insert(SaleLine).from_select(
+        ["tenant_id", "sale_id", *_LINE_COLUMNS],
+        select(sale.c.tenant_id, sale.c.id, *(line_rows.c[name] for name in _LINE_COLUMNS)).select_from(
+            sale.join(line_rows, true())
+        ),
+    )
+    pay_rows = (
+        func.unnest(*(bindparam(f"p_{name}", type_=ARRAY(type_)) for name, type_ in _PAY_COLUMNS))
+        .table_valued(*(name for name, _ in _PAY_COLUMNS))
+        .render_derived(name="pay")
+    )
+    sale_payments = insert(Payment).from_select(
+        ["tenant_id", "sale_id", *(name for name, _ in _PAY_COLUMNS)],
+        select(sale.c.tenant_id, sale.c.id, *(pay_rows.c[name] for name, _ in _PAY_COLUMNS)).select_from(
+            sale.join(pay_rows, true())
+        ),
+    )
+    written = select(*sale.c).add_cte(sale_lines.cte("sale_lines"), sale_payments.cte("sale_payments"))
+    return select(Sale).from_statement(written)
+
+
+_sale_insert: Any = None
+
+
+def _insert_sale(
+    values: dict[str, Any],
+    lines: list[tuple[int, int, int, int, int, int]],
+    payments: list[tuple[str, int, str | None]],
+) -> Sale:
+    """Write the sale, its lines and its payments in one round trip; returns the sale as a
+    persistent object, not reloaded."""
+    global _sale_insert
+    if _sale_insert is None:
+        _sale_insert = _sale_statement()
+    params = {f"s_{name}": values[name] for name in _SALE_COLUMNS}
+    params.update({f"l_{name}": [line[i] for line in lines] for i, name in enumerate(_LINE_COLUMNS)})
+    params.update({f"p_{name}": [p[i] for p in payments] for i, (name, _) in enumerate(_PAY_COLUMNS)})
+    return db.session.scalars(_sale_insert, params).one()
+
+
+def _require_stock(product: Product, balance: StockBalance | None, want: int) -> None:
+    """Refuse selling more than is available at the counter: on hand less the units Kophub orders
+    hold (`StockBalance.available`), naming both when reservations are the reason."""
+    have = balance.available if balance is not None else 0
+    if want <= have:
+        return
+    reserved = balance.reserved if balance is not None else 0
+    if reserved:
+        message = _l(
+            "Stok %(name)s tidak cukup: tersedia %(have)s %(unit)s (%(reserved)s %(unit)s sudah dipesan "
+            "lewat Kophub), diminta %(want)s.",
+            name=product.name,
+            have=have,
+            unit=product.unit,
+            reserved=reserved,
+            want=want,
+        )
+    else:
+        message = _l(
+            "Stok %(name)s tidak cukup: tersisa %(have)s %(unit)s, diminta %(want)s.",
+            name=product.name,
+            have=have,
+            unit=product.unit,
+            want=want,
+        )
+    raise OutOfStock(message, fields={"lines": [str(_l("Stok tidak cukup."))]})
+
+
+# --- subsidised goods: quotas per buyer ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuotaLeft:
+    """What one buyer may still take of a subsidised commodity after this basket."""
+
+    commodity: str
+    holder: str  # masked (UU PDP)
+    holder_kind: str  # "nik" (fertiliser, per farmer) or "kk" (LPG 3 kg, per household)
+    bought: int
+    left: int
+    unit: str
+
+
+def quota_kind(product: Product) -> str | None:
+    """Which number a sale of `product` needs: the farmer's NIK (RDKK fertiliser), the household's
+    KK (LPG 3 kg under the cooperative's limit), or none. No query for products without a
+    commodity."""
+    if product.commodity is None or not inventory.needs_quota(product):
+        return None
+    return "kk" if product.commodity == Commodity.LPG_3KG.value else "nik"
+
+
+def _quota_key(idempotency_key: str, product_id: int) -> str:
+    # the sale's key may be up to 100 characters; a quota use's key must fit in 100 as well
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"pos:quota:{digest}:{product_id}"
+
+
+def _consume_quotas(
+    items: list[tuple[Product, int]],
+    member_id: int | None,
+    holders: tuple[str | None, str | None],
+    *,
+    key: str,
+    on: date,
+) -> list[QuotaLeft]:
+    """Count each subsidised product of the basket against its buyer's quota (locked rows, in the
+    caller's transaction); the NIK or KK typed at the counter, else the member's own (read only
+    when a quota applies)."""
+    nik, kk = (h.strip() if isinstance(h, str) and h.strip() else None for h in holders)
+    left: dict[str, QuotaLeft] = {}
+    member: Member | None = None
+    for product, quantity in items:
+        kind = quota_kind(product)
+        if kind is None:
+            continue
+        holder = nik if kind == "nik" else kk
+        if holder is None and member_id is not None:
+            member = member or db.session.get(Member, member_id)
+        if holder is None and member is not None:
+            holder = member.nik if kind == "nik" else member.kk_number
+        field = f"quota_{kind}"
+        try:
+            remaining = inventory.consume_quota(
+                product, holder, quantity, key=_quota_key(key, product.id), on=on
+            )
+        except (inventory.QuotaExceeded, inventory.InvalidInventory) as err:
+            # a bad or missing number marks its field; a quota too small marks the basket
+            fields = {
+                {"holder": field, "quantity": "lines"}.get(name, name): v for name, v in err.fields.items()
+            }
+            raise type(err)(err.message, fields=fields) from None
+        if remaining is None or holder is None or product.commodity is None:
+            continue
+        commodity = Commodity(product.commodity)
+        digits = "".join(c for c in holder if c.isdigit())
+        before = left.get(commodity.value)
+        left[commodity.value] = QuotaLeft(
+            commodity=str(inventory.COMMODITY_LABELS[commodity]),
+            holder=inventory.masked(digits),
+            holder_kind=kind,
+            bought=(before.bought if before else 0) + quantity * product.commodity_units,
+            left=remaining,
+            unit=inventory.COMMODITY_UNITS[commodity],
+        )
+    return list(left.values())
+
+
+def check_quotas(
+    lines: list[CartLine],
+    *,
+    member_number: str | None = None,
+    quota_nik: str | None = None,
+    quota_kk: str | None = None,
+    on: date | None = None,
+) -> list[QuotaLeft]:
+    """Before payment: what each buyer may still take after this basket, or the refusal naming
+    what remains. Runs the checkout's own quota count in a transaction it rolls back, so it writes
+    nothing and agrees with the sale (a basket with two packs of one commodity counts both)."""
+    require_tenant()
+    cart = _validate_lines(lines)
+    wanted: dict[int, int] = defaultdict(int)
+    for line in cart:
+        wanted[line.product_id] += line.quantity
+    try:
+        products = {p.id: p for p in products_by_id(list(wanted))}
+        member = _member(member_number)
+        items = [(products[pid], q) for pid, q in sorted(wanted.items()) if pid in products]
+        return _consume_quotas(
+            items,
+            member.id if member is not None else None,
+            (quota_nik, quota_kk),
+            key=secrets.token_hex(8),
+            on=on or date.today(),
+        )
+    finally:
+        db.session.rollback()
 
 
 def _line_costs(
@@ -919,23 +1153,38 @@ def method_label(method: str) -> str:
     return _method_label(method)
 
 
-def _member_id(member_number: Any) -> int | None:
+def _member_number(member_number: Any) -> str | None:
+    """A member number as stored (trimmed, upper case), or None when none was given."""
     if member_number is None or (isinstance(member_number, str) and not member_number.strip()):
         return None
     if not isinstance(member_number, str) or len(member_number) > 40:
         raise InvalidSale(_l("Nomor anggota tidak sah."), fields={"member_number": [str(_l("Tidak sah."))]})
-    member = membership.member_by_number(member_number)
-    if member is None:
+    return member_number.strip().upper()
+
+
+def _active_member_id(number: str | None, found: int | None, status: str | None) -> int | None:
+    """The member's id when `number` names an active member; refused when it names none or an
+    inactive one."""
+    if number is None:
+        return None
+    if found is None:
         raise InvalidSale(
-            _l("Anggota bernomor %(number)s tidak ditemukan.", number=member_number.strip().upper()),
+            _l("Anggota bernomor %(number)s tidak ditemukan.", number=number),
             fields={"member_number": [str(_l("Tidak ditemukan."))]},
         )
-    if member.status != MemberStatus.ACTIVE.value:
+    if status != MemberStatus.ACTIVE.value:
         raise InvalidSale(
-            _l("Anggota %(number)s tidak aktif.", number=member_number.strip().upper()),
+            _l("Anggota %(number)s tidak aktif.", number=number),
             fields={"member_number": [str(_l("Tidak aktif."))]},
         )
-    return member.id
+    return found
+
+
+def _member(member_number: Any) -> Member | None:
+    number = _member_number(member_number)
+    member = membership.member_by_number(number) if number is not None else None
+    _active_member_id(number, member.id if member is not None else None, member.status if member else None)
+    return member
 
 
 # --- member kasbon --------------------------------------------------------------------------------
@@ -1193,23 +1442,50 @@ def products_by_id(ids: list[int]) -> list[Product]:
     return list(db.session.scalars(select(Product).where(Product.id.in_(set(ids)))))
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
 def search_products(query: Any, limit: int = 8) -> list[Product]:
-    """Active products whose code starts with, or whose name contains, what was typed (the code's
-    exact match first). A read of inventory's products for the counter's search as you type."""
-    require_tenant()
+    """Active products for the counter's search as you type, in one statement over two indexes
+    (`erp.pos.models`): the code typed in full first (a scanned barcode), then codes that start
+    with it in code order, then names having words that start with each typed word ("gula pas"
+    finds "Gula Pasir Curah"), by name."""
+    tenant_id = require_tenant()
     text_ = query.strip() if isinstance(query, str) else ""
     if not text_ or len(text_) > 40:
         return []
-    pattern = text_.replace("\\", "").replace("%", "").replace("_", "")
-    if not pattern:
+    size = max(1, min(limit, 20))
+    code = text_.upper()
+    prefix = code.replace("\\", "").replace("%", "").replace("_", "")
+    words = _WORD.findall(text_.lower())[:6]
+    parts = []
+    if prefix:
+        by_code: Any = literal_column(CODE_BYTES)
+        parts.append(
+            select(Product.id, case((Product.code == code, 0), else_=1).label("rank"))
+            .where(Product.active.is_(True), by_code.like(f"{prefix}%"))
+            .order_by(by_code)
+            .limit(size)
+        )
+    if words:
+        terms = " & ".join([f"koperasi{tenant_id}", *(f"{w}:*" for w in words)])
+        typed = func.to_tsquery(literal_column("'simple'::regconfig"), terms)
+        parts.append(
+            select(Product.id, literal(2).label("rank"))
+            .where(Product.active.is_(True))
+            .where(literal_column(NAME_WORDS).op("@@")(typed))
+            .order_by(Product.name, Product.id)
+            .limit(size)
+        )
+    if not parts:
         return []
-    code = pattern.upper()
+    hits = union_all(*(p.subquery().select() for p in parts)).subquery()
+    best = select(hits.c.id, func.min(hits.c.rank).label("rank")).group_by(hits.c.id).subquery()
     stmt = (
         select(Product)
-        .where(Product.active.is_(True))
-        .where(Product.code.startswith(code) | Product.name.ilike(f"%{pattern}%"))
-        .order_by((Product.code != code), Product.name)
-        .limit(max(1, min(limit, 20)))
+        .join(best, best.c.id == Product.id)
+        .order_by(best.c.rank, literal_column(CODE_BYTES) if prefix else Product.name, Product.name)
+        .limit(size)
     )
     return list(db.session.scalars(stmt))
 

@@ -32,6 +32,7 @@ from erp.pos.schemas import (
     OpenShiftSchema,
     PaySchema,
     PinSchema,
+    QuotaSchema,
     RepaySchema,
     SettingsSchema,
 )
@@ -82,13 +83,20 @@ def _lines(cart: list[list[int]]) -> list[tuple[Product, int, int]]:
     return [(products[pid], q, d) for pid, q, d in cart if pid in products]
 
 
-def _counter(status: int = 200, error: str | None = None, errors: dict[str, Any] | None = None) -> Any:
+def _counter(
+    status: int = 200,
+    error: str | None = None,
+    errors: dict[str, Any] | None = None,
+    quota_left: list[service.QuotaLeft] | None = None,
+) -> Any:
     shift = service.open_shift_of(current_user.id)
     if shift is None:
         return render_template("pos/open_shift.html", errors=errors or {}, error=error), status
     lines = _lines(_cart())
     gross = sum(p.price * q for p, q, _ in lines)
     discount = sum(d for _, _, d in lines)
+    # subsidised goods in the basket: the buyer's NIK (fertiliser) or KK (LPG 3 kg) is asked for
+    quota_needs = {kind for kind in (service.quota_kind(p) for p, _, _ in lines) if kind}
     return (
         render_template(
             "pos/counter.html",
@@ -101,6 +109,8 @@ def _counter(status: int = 200, error: str | None = None, errors: dict[str, Any]
             errors=errors or {},
             may_discount=has_permission("pos.discount"),
             supervisors=service.supervisors(),
+            quota_needs=quota_needs,
+            quota_left=quota_left,
         ),
         status,
     )
@@ -193,6 +203,26 @@ def discount_line(product_id: int) -> Any:
     return redirect(url_for("pos.counter"), 303)
 
 
+@bp.post("/k/<tenant_slug>/kasir/kuota")
+@requires("pos.sell")
+def check_quota() -> Any:
+    """Before payment: the buyer's remaining quota of the basket's subsidised goods, or why not."""
+    try:
+        data = load_form(QuotaSchema())
+    except ValidationError as err:
+        return _counter(422, _("Periksa NIK atau nomor KK."), form_messages(err))
+    try:
+        left = service.check_quotas(
+            [CartLine(p, q, None, d) for p, q, d in _cart()],
+            member_number=data["member_number"],
+            quota_nik=data["quota_nik"],
+            quota_kk=data["quota_kk"],
+        )
+    except DomainError as err:
+        return _counter(422, str(err.message), err.fields)
+    return _counter(quota_left=left)
+
+
 @bp.post("/k/<tenant_slug>/kasir/bayar")
 @requires("pos.sell")
 def pay() -> Any:
@@ -213,6 +243,8 @@ def pay() -> Any:
             location_id=inventory.default_location().id,
             payments=tenders,
             member_number=data["member_number"],
+            quota_nik=data["quota_nik"],
+            quota_kk=data["quota_kk"],
             basket_discount=data["basket_discount"],
             may_discount=has_permission("pos.discount"),
             supervisor_id=data["supervisor_id"],

@@ -166,3 +166,73 @@ def test_a_kasir_sells_five_lines_to_a_member_by_keyboard_prints_and_takes_a_ret
         assert response.ok and response.body().startswith(b"%PDF")
         if os.environ.get("KOPDES_SCREENSHOTS"):
             (OUT / f"pos-{name}.pdf").write_bytes(response.body())
+
+
+def test_a_kasir_sells_rdkk_fertiliser_to_a_member_within_the_quota_by_keyboard(app, new_page):
+    """A sack too many is refused before payment naming the kilograms left; within the quota the
+    member's NIK is taken from the record, the sale goes through and the quota is counted."""
+    from datetime import date, timedelta
+
+    from erp.inventory.models import Quota
+
+    coop = make_cooperative()
+    shop = set_up_shop(coop)
+    kasir = add_staff(coop, "kasir", user=make_user("Dewi Lestari"))
+    with tenant(coop.id):
+        member = make_member()
+        urea = inventory.add_product(
+            code="UREA-50",
+            name="Urea bersubsidi 50 kg",
+            category="pupuk",
+            unit="sak",
+            price=90_000,
+            commodity="pupuk_urea",
+            commodity_units=50,
+        )
+        shop.receive(urea, 10, 850_000)
+        today = date.today()
+        rows = inventory.read_rdkk_csv(f"nik;komoditas;kg\n{member.nik};urea;150\n".encode())
+        inventory.import_rdkk(rows, today - timedelta(days=10), today + timedelta(days=80))
+    base = f"/k/{coop.slug}/kasir"
+    wide = bool(os.environ.get("KOPDES_SCREENSHOTS_WIDE"))
+    page = new_page(**({} if wide else {"viewport": PHONE}))
+    sign_in(page, kasir)
+    page.goto(f"{base}/")
+    page.keyboard.type("0")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    _scan(page, "UREA-50", 4)
+    expect(page.locator("#quota")).to_be_visible()
+    page.keyboard.press("F4")
+    expect(page.locator("#quota-member")).to_be_focused()
+    page.keyboard.type(member.member_number)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".flash.error")).to_contain_text("tersisa 150 kg")
+    expect(page.locator("main")).not_to_contain_text(member.nik)
+    shoot(page, "quota-refused")
+    page.goto(f"{base}/")  # take the basket down to three sacks: remove, scan again
+    page.locator("table.cart form.inline button").last.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.locator("#code").focus()
+    _scan(page, "UREA-50", 3)
+    page.keyboard.press("F4")
+    expect(page.locator("#quota-member")).to_be_focused()
+    page.keyboard.type(member.member_number)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator(".quota-left")).to_contain_text("sisa kuota sesudahnya 0 kg")
+    shoot(page, "quota-checked")
+    page.keyboard.press("F4")
+    expect(page.locator("#member")).to_be_focused()
+    expect(page.locator("#member")).to_have_value(member.member_number)
+    page.keyboard.press("Tab")
+    page.keyboard.type("300000")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("article.receipt")).to_contain_text("Urea")
+    with tenant(coop.id):
+        assert db.session.scalar(select(Quota.used)) == 150
+        sale = db.session.scalar(select(Sale))
+        assert sale.member_id == member.id and sale.total == 270_000
