@@ -402,25 +402,8 @@ def _products(ids: Sequence[int]) -> dict[int, Product]:
     return {p.id: p for p in rows}
 
 
-def create_order(
-    supplier_id: int,
-    lines: Sequence[OrderLineInput],
-    *,
-    ordered_on: date | None = None,
-    expected_on: date | None = None,
-    note: str | None = None,
-    user_id: int | None = None,
-) -> PurchaseOrder:
-    """A draft purchase order to an active supplier, numbered at once (PO/YYYY/MM/NNNN)."""
-    require_tenant()
-    supplier = _active_supplier(supplier_id)
-    day = ordered_on or date.today()
-    if expected_on is not None and expected_on < day:
-        raise _refuse(
-            _l("Tanggal perkiraan tiba tidak boleh sebelum tanggal pesan."),
-            "expected_on",
-            _l("Terlalu awal."),
-        )
+def _order_lines(lines: Sequence[OrderLineInput]) -> tuple[list[PurchaseOrderLine], int]:
+    """Checked order lines (not yet added) and their total."""
     if not lines:
         raise _refuse(_l("Isi paling sedikit satu baris barang."), "lines", _l("Wajib diisi."))
     if len(lines) > MAX_LINES:
@@ -453,6 +436,34 @@ def create_order(
     total = sum(r.amount for r in rows)
     if total > MAX_AMOUNT:
         raise _refuse(_l("Nilai pesanan terlalu besar."), "lines", _l("Terlalu besar."))
+    return rows, total
+
+
+def _expected(expected_on: date | None, day: date) -> date | None:
+    if expected_on is not None and expected_on < day:
+        raise _refuse(
+            _l("Tanggal perkiraan tiba tidak boleh sebelum tanggal pesan."),
+            "expected_on",
+            _l("Terlalu awal."),
+        )
+    return expected_on
+
+
+def create_order(
+    supplier_id: int,
+    lines: Sequence[OrderLineInput],
+    *,
+    ordered_on: date | None = None,
+    expected_on: date | None = None,
+    note: str | None = None,
+    user_id: int | None = None,
+) -> PurchaseOrder:
+    """A draft purchase order to an active supplier, numbered at once (PO/YYYY/MM/NNNN)."""
+    require_tenant()
+    supplier = _active_supplier(supplier_id)
+    day = ordered_on or date.today()
+    expected_on = _expected(expected_on, day)
+    rows, total = _order_lines(lines)
     order = PurchaseOrder(
         number=_next_number("PO", PurchaseOrder, day),
         supplier_id=supplier.id,
@@ -478,6 +489,61 @@ def create_order(
     )
     db.session.commit()
     return order
+
+
+def update_order(
+    order_id: int,
+    supplier_id: int,
+    lines: Sequence[OrderLineInput],
+    *,
+    expected_on: date | None = None,
+    note: str | None = None,
+    user_id: int | None = None,
+) -> PurchaseOrder:
+    """Change a draft before it is sent: its supplier, lines, expected date and note (the number
+    stays). An order already sent is changed only by cancelling it and ordering again."""
+    order = _order_for_update(order_id)
+    if order.status != OrderStatus.DRAFT:
+        raise InvalidTransition(
+            _l(
+                "Hanya pesanan berstatus draf yang bisa diubah (sekarang: %(s)s).",
+                s=STATUS_LABELS[order.status],
+            )
+        )
+    supplier = _active_supplier(supplier_id)
+    expected_on = _expected(expected_on, order.ordered_on)
+    rows, total = _order_lines(lines)
+    before = {"supplier_id": order.supplier_id, "total": order.total, "lines": _lines_audit(order.id)}
+    for old in db.session.scalars(select(PurchaseOrderLine).where(PurchaseOrderLine.order_id == order.id)):
+        db.session.delete(old)
+    db.session.flush()
+    for row in rows:
+        row.order_id = order.id
+        db.session.add(row)
+    order.supplier_id, order.expected_on, order.total = supplier.id, expected_on, total
+    order.note = _text(note, "note", 300)
+    db.session.flush()
+    audit.record(
+        "purchasing.order_changed",
+        "purchasing_order",
+        order.id,
+        before=before,
+        after={"supplier_id": supplier.id, "total": total, "lines": _lines_audit(order.id)},
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return order
+
+
+def _lines_audit(order_id: int) -> list[list[Any]]:
+    return [
+        [r.product_id, r.quantity, r.unit, r.unit_price]
+        for r in db.session.scalars(
+            select(PurchaseOrderLine)
+            .where(PurchaseOrderLine.order_id == order_id)
+            .order_by(PurchaseOrderLine.id)
+        )
+    ]
 
 
 def _order_for_update(order_id: int) -> PurchaseOrder:
@@ -1094,14 +1160,19 @@ def pay_invoice(
     day = paid_on or date.today()
     if day > date.today():
         raise _refuse(_l("Tanggal bayar tidak boleh di masa depan."), "paid_on", _l("Di masa depan."))
-    invoice = db.session.scalar(
-        select(SupplierInvoice)
+    found = db.session.execute(
+        select(SupplierInvoice, Supplier.name)
+        .join(
+            Supplier,
+            (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
+        )
         .where(SupplierInvoice.id == invoice_id)
-        .with_for_update()
+        .with_for_update(of=SupplierInvoice)
         .execution_options(populate_existing=True)
-    )
-    if invoice is None:
+    ).first()
+    if found is None:
         raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
+    invoice, supplier_name = found
     repeat = db.session.scalar(select(SupplierPayment).where(SupplierPayment.idempotency_key == key))
     if repeat is not None:
         if (repeat.invoice_id, repeat.amount, repeat.method) != (invoice.id, paying, method):
@@ -1122,12 +1193,11 @@ def pay_invoice(
             ),
             fields={"amount": [str(_l("Paling banyak %(left)s.", left=format_rupiah(invoice.outstanding)))]},
         )
-    supplier = get_supplier(invoice.supplier_id)
     ledger.ensure_accounts(PAYABLE, CASH, BANK)
     entry = ledger.post(
         NewEntry(
             entry_date=day,
-            description=f"Bayar tagihan {invoice.number} {supplier.name}"[:200],
+            description=f"Bayar tagihan {invoice.number} {supplier_name}"[:200],
             source_module=SOURCE,
             source_id=invoice.id,
             idempotency_key=f"purchasing:payment:{key}",
@@ -1140,7 +1210,7 @@ def pay_invoice(
         raise InvariantViolation("an invoice was paid above its amount")
     payment = SupplierPayment(
         invoice_id=invoice.id,
-        supplier_id=supplier.id,
+        supplier_id=invoice.supplier_id,
         amount=paying,
         method=method,
         reference=ref,

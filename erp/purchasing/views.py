@@ -84,10 +84,11 @@ def new_order() -> Any:
     return _order_form({}, {}, 200)
 
 
-def _order_form(errors: dict[str, Any], values: dict[str, Any], status: int) -> Any:
+def _order_form(errors: dict[str, Any], values: dict[str, Any], status: int, editing: Any = None) -> Any:
     return (
         render_template(
             "purchasing/order_new.html",
+            editing=editing,
             suppliers=service.suppliers(),
             products=service.products(),
             units=service.units_by_product(),
@@ -133,6 +134,59 @@ def create_order() -> Any:
         return _order_form(flat_errors(_failed(err), positions), values, 422)
     flash(_("Pesanan %(number)s tersimpan sebagai draf.", number=order.number))
     return redirect(url_for("purchasing.order", order_id=order.id), 303)
+
+
+@bp.get("/k/<tenant_slug>/pembelian/po/<int:order_id>/ubah")
+@requires("purchasing.manage")
+def edit_order(order_id: int) -> Any:
+    found = service.get_order(order_id)
+    if found.status != OrderStatus.DRAFT:
+        return redirect(url_for("purchasing.order", order_id=order_id), 303)
+    rows = {
+        i: {
+            "product_id": str(line.product_id),
+            "quantity": str(line.quantity),
+            "unit": line.unit or "",
+            "unit_price": str(line.unit_price),
+        }
+        for i, (line, _product) in enumerate(service.order_lines(found.id))
+    }
+    values = {
+        "supplier_id": str(found.supplier_id),
+        "expected_on": found.expected_on.isoformat() if found.expected_on else "",
+        "note": found.note or "",
+        "rows": rows,
+    }
+    return _order_form({}, values, 200, editing=found)
+
+
+@bp.post("/k/<tenant_slug>/pembelian/po/<int:order_id>/ubah")
+@requires("purchasing.manage")
+def update_order(order_id: int) -> Any:
+    found = service.get_order(order_id)
+    raw, positions = gather_rows(OrderSchema())
+    values = {**request.form.to_dict(), "rows": _posted_rows()}
+    try:
+        data = OrderSchema().load(raw)
+        service.update_order(
+            order_id,
+            data["supplier_id"],
+            [
+                OrderLineInput(r["product_id"], r["quantity"], r["unit_price"], r["unit"])
+                for r in data["lines"]
+            ],
+            expected_on=data["expected_on"],
+            note=data["note"],
+            user_id=current_user.id,
+        )
+    except ValidationError as err:
+        return _order_form(flat_errors(err.normalized_messages(), positions), values, 422, editing=found)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return _order_form(flat_errors(_failed(err), positions), values, 422, editing=found)
+    flash(_("Draf %(number)s disimpan.", number=found.number))
+    return redirect(url_for("purchasing.order", order_id=order_id), 303)
 
 
 @bp.get("/k/<tenant_slug>/pembelian/po/<int:order_id>")

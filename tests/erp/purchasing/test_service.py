@@ -522,3 +522,26 @@ def test_a_refusal_is_a_domain_error_with_an_indonesian_message(buying):
     with pytest.raises(DomainError) as refused:
         service.pay_invoice(10**9, 1_000, method="kas", idempotency_key=key())
     assert str(refused.value.message) == "Tagihan pemasok tidak ditemukan."
+
+
+def test_a_draft_is_changed_in_place_and_an_order_already_sent_is_not(buying):
+    draft = buying.order(place=False)
+    changed = service.update_order(
+        draft.id, buying.supplier.id, [OrderLineInput(buying.oil.id, 8, 175_000, "dus")], note="dus saja"
+    )
+    assert (changed.number, changed.total, changed.note) == (draft.number, 8 * 175_000, "dus saja")
+    assert [(line.product_id, line.quantity, line.unit) for line, _p in service.order_lines(draft.id)] == [
+        (buying.oil.id, 8, "dus")
+    ]
+    with pytest.raises(InvalidPurchase):  # a bad line leaves the draft as it was
+        service.update_order(draft.id, buying.supplier.id, [OrderLineInput(buying.oil.id, 0, 1, "dus")])
+    db.session.rollback()
+    assert service.get_order(draft.id).total == 8 * 175_000
+    service.place_order(draft.id)
+    with pytest.raises(InvalidTransition, match="draf"):
+        service.update_order(draft.id, buying.supplier.id, [OrderLineInput(buying.oil.id, 1, 1, "dus")])
+    db.session.rollback()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.entity == "purchasing_order")
+    ).all()
+    assert actions.count("purchasing.order_changed") == 1

@@ -72,9 +72,12 @@ def test_the_gudang_orders_receives_part_and_the_bendahara_records_the_invoice_a
     assert wrong_unit.status_code == 422 and "Satuan sak tidak dikenal" in page
     assert 'id="lines.2.unit-error"' in page  # the message sits by the row it is about
     assert _count(coop, PurchaseOrder) == 0
-    created = client.post(f"{base}/po", {**rows, "lines-2-unit": "dus"})
+    created = client.post(f"{base}/po", {**rows, "lines-2-unit": "dus", "lines-0-quantity": "9"})
     assert created.status_code == 303
     order_url = created.location
+    edit = client.get(f"{order_url}/ubah").get_data(as_text=True)
+    assert 'name="lines-0-quantity" inputmode="numeric" value="9"' in edit
+    assert client.post(f"{order_url}/ubah", {**rows, "lines-2-unit": "dus"}).status_code == 303
     order_page = client.get(order_url).get_data(as_text=True)
     assert "PO/" in order_page and "Pesan ke pemasok" in order_page
     order_id = int(order_url.rstrip("/").rsplit("/", 1)[1])
