@@ -365,13 +365,14 @@ def freshness(app, app_url: str, owner_url: str) -> list[float]:
         with tenant(coop_id):
             ledger.install_chart_of_accounts()
             db.session.commit()
-            gudang = inventory.add_location("GUDANG", "Gudang", LocationKind.GUDANG)
+            run = f"{int(time.time()):x}"  # a measurement again on the same data adds its own stock
+            gudang = inventory.add_location(f"G{run}", "Gudang", LocationKind.GUDANG)
             product = inventory.add_product(
-                code="BENCH-1", name="Beras", category="beras", unit="kg", price=15_000
+                code=f"BENCH-{run}", name="Beras", category="beras", unit="kg", price=15_000
             )
-            inventory.receive(product.id, gudang.id, 1_000, 10_000_000, idempotency_key="bench-receive")
+            inventory.receive(product.id, gudang.id, 1_000, 10_000_000, idempotency_key=f"bench-{run}")
             data = listings.ListingInput(
-                product_id=product.id, location_id=gudang.id, title="Beras siapkirim",
+                product_id=product.id, location_id=gudang.id, title=f"Beras siap{run}",
                 description="Beras desa.",
                 category="beras", price=15_000, min_order=1,
             )  # fmt: skip
@@ -397,7 +398,7 @@ def freshness(app, app_url: str, owner_url: str) -> list[float]:
             search = backend()
             deadline = time.monotonic() + 60
             # the worker is up once the listing is found (by a word no generated listing has)
-            while not search.search(Query(text="siapkirim")).hits and time.monotonic() < deadline:
+            while not search.search(Query(text=f"siap{run}")).hits and time.monotonic() < deadline:
                 db.session.rollback()
                 time.sleep(0.05)
             for n in range(FRESHNESS_EDITS):
