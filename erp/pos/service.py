@@ -1720,6 +1720,7 @@ def _write_return(
             user_id=kasir_id,
             journal_entry_id=entry_id,
             on=day,
+            sold_key=f"pos:{sale.id}:{product_id}",
         )
     if owed and sale.member_id is not None:
         row = _credit_for_update(sale.member_id)
@@ -1789,9 +1790,11 @@ def _put_back(
     user_id: int,
     journal_entry_id: int,
     on: date,
+    sold_key: str,
 ) -> None:
     """Units sold here come back on the shelf at the cost they left with, through the inventory's
-    customer-return use case (a `return` move; a lot-tracked product goes back into its lots)."""
+    customer-return use case (a `return` move; a lot-tracked product goes back into the lots its
+    sale, the stock moves under `sold_key`, drew)."""
     from erp.inventory.returns import return_goods
 
     return_goods(
@@ -1804,6 +1807,7 @@ def _put_back(
         user_id=user_id,
         journal_entry_id=journal_entry_id,
         on=on,
+        sold_key=sold_key,
     )
 
 

@@ -557,3 +557,29 @@ def test_closing_a_shift_records_and_posts_the_variance(counter):
     assert report.gerai.variance == -1_000
     assert [r.label for r in report.kasir] == [counter.kasir.name]
     assert _balanced()
+
+
+def test_a_return_of_a_lot_kept_product_goes_back_into_the_lots_its_sale_drew(counter):
+    from datetime import timedelta
+
+    from erp.inventory import lots
+
+    milk = counter.shop.product(name="Susu UHT", price=7_000, tracks_lots=True)
+    soon, later = TODAY + timedelta(days=20), TODAY + timedelta(days=90)
+    counter.shop.receive(milk, 2, 10_000, lot="A-1", expires_on=soon)
+    counter.shop.receive(milk, 5, 25_000, lot="B-2", expires_on=later)
+    first = _sell(counter, [CartLine(milk.id, 2)])  # first expiry first: both from A-1
+    _sell(counter, [CartLine(milk.id, 1)])  # A-1 is empty: from B-2, the lot sold from last
+    [line] = [line for line, _ in service.receipt(first.id).lines]
+    service.return_items(
+        first.id,
+        [ReturnRequest(line.id, 2, restock=True)],
+        reason="Salah beli",
+        kasir_id=counter.kasir.id,
+        supervisor_id=counter.supervisor.id,
+        supervisor_pin=PIN,
+        idempotency_key=key(),
+    )
+    held = {lot.code: lot.quantity for lot, _ in lots.lots_of(milk.id)}
+    assert held == {"A-1": 2, "B-2": 4}
+    assert lots.lots_match_moves() and _balanced()
