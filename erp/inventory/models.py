@@ -319,19 +319,26 @@ class Quota(TenantScoped, Base):
 
 
 class QuotaUse(TenantScoped, Base):
-    """One purchase against a quota. Append-only; its key makes a repeated sale count once."""
+    """One purchase against a quota, or (negative, naming it in `reverses_id`) part of one given
+    back when the sale is voided or returned. Append-only; its key makes a repeat count once."""
 
     __tablename__ = "inventory_quota_uses"
     __table_args__ = (
         UniqueConstraint("tenant_id", "idempotency_key"),
-        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(
+            "(reverses_id IS NULL AND quantity > 0) OR (reverses_id IS NOT NULL AND quantity < 0)",
+            name="quantity_signed",
+        ),
         tenant_fk("quota_id", "inventory_quotas"),
+        tenant_fk("reverses_id", "inventory_quota_uses"),
         Index("ix_inventory_quota_uses_tenant_id_quota_id", "tenant_id", "quota_id"),
+        Index("ix_inventory_quota_uses_tenant_id_reverses_id", "tenant_id", "reverses_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     quota_id: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(BigInteger)
+    reverses_id: Mapped[int | None] = mapped_column(BigInteger)
     idempotency_key: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = utcnow_column()
 

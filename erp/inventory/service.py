@@ -1604,6 +1604,37 @@ def consume_quota(
     return _quota(product, holder, quantity, on or date.today(), key=key)
 
 
+def give_back_quota(product: Product, quantity: int, *, use_key: str, key: str) -> int | None:
+    """Give back to the buyer's quota `quantity` units of the purchase counted under `use_key`
+    (a voided or returned subsidised sale), under the quota's row lock, in the caller's transaction.
+    Never more than that purchase took; the same `key` gives back once. Returns the units given
+    back (None: that purchase was counted against no quota)."""
+    _require_key(key)
+    _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
+    use = db.session.scalar(select(QuotaUse).where(QuotaUse.idempotency_key == use_key))
+    if use is None:
+        return None
+    quota = db.session.scalar(select(Quota).where(Quota.id == use.quota_id).with_for_update())
+    if quota is None:
+        raise InvariantViolation("a quota use without its quota")
+    repeat = db.session.scalar(select(QuotaUse).where(QuotaUse.idempotency_key == key))
+    if repeat is not None:
+        return -repeat.quantity
+    given = -int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(QuotaUse.quantity), 0)).where(QuotaUse.reverses_id == use.id)
+        )
+        or 0
+    )
+    amount = min(quantity * product.commodity_units, use.quantity - given)
+    if amount <= 0:
+        return 0
+    quota.used -= amount
+    db.session.add(QuotaUse(quota_id=quota.id, quantity=-amount, reverses_id=use.id, idempotency_key=key))
+    db.session.flush()
+    return amount
+
+
 def _quota(product: Product, holder_raw: Any, quantity: int, on: date, *, key: str | None) -> int | None:
     commodity = _quota_commodity(product)
     if commodity is None:

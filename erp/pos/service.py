@@ -62,7 +62,7 @@ from core.models import User
 from core.money import InvariantViolation, format_rupiah, split
 from core.permissions import ROLE_PERMISSIONS
 from erp.inventory import service as inventory
-from erp.inventory.models import Commodity, Location, MoveKind, Product, StockBalance
+from erp.inventory.models import Commodity, Location, MoveKind, Product, QuotaUse, StockBalance
 from erp.ledger import service as ledger
 from erp.ledger import shu
 from erp.ledger.models import MAX_AMOUNT
@@ -1722,6 +1722,7 @@ def _write_return(
             on=day,
             sold_key=f"pos:{sale.id}:{product_id}",
         )
+    _give_back_quotas(sale, taken, idempotency_key)
     if owed and sale.member_id is not None:
         row = _credit_for_update(sale.member_id)
         if owed > row.balance:
@@ -1777,6 +1778,29 @@ def _write_return(
     )
     db.session.commit()
     return returned
+
+
+def _give_back_quotas(
+    sale: Sale, taken: list[tuple[SaleLine, int, int, int, bool]], idempotency_key: str
+) -> None:
+    """Subsidised units voided or returned go back to the buyer's quota (fertiliser, LPG), once
+    per return; one query finds which lines of the sale were counted against a quota at all."""
+    back: dict[int, int] = defaultdict(int)
+    for line, quantity, _, _, _ in taken:
+        back[line.product_id] += quantity
+    use_keys = {_quota_key(sale.idempotency_key, pid): pid for pid in back}
+    counted = db.session.scalars(
+        select(QuotaUse.idempotency_key).where(QuotaUse.idempotency_key.in_(use_keys))
+    )
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    for use_key in sorted(counted):
+        product_id = use_keys[use_key]
+        inventory.give_back_quota(
+            inventory.get_product(product_id),
+            back[product_id],
+            use_key=use_key,
+            key=f"{use_key}:back:{digest}",
+        )
 
 
 def _put_back(

@@ -248,3 +248,50 @@ def _key_of(page: str) -> str:
     found = re.search(r'name="idempotency_key" value="([^"]+)"', page)
     assert found is not None
     return found.group(1)
+
+
+def test_returned_and_voided_fertiliser_goes_back_to_the_farmers_quota_once(counter):
+    from erp.pos.service import ReturnRequest
+    from tests.erp.pos.conftest import PIN
+
+    urea = _urea(counter)
+    _rdkk(f"{FARMER};urea;250\n")
+    supervisor = {"kasir_id": counter.kasir.id, "supervisor_id": counter.supervisor.id, "supervisor_pin": PIN}
+    sale = _sell(counter, [CartLine(urea.id, 3)], quota_nik=FARMER)
+    assert db.session.scalar(select(Quota.used)) == 150
+    [line] = [line for line, _ in service.receipt(sale.id).lines]
+    back_key = key()
+    for _ in range(2):  # the same return sent twice gives back once
+        service.return_items(
+            sale.id, [ReturnRequest(line.id, 1)], reason="Sak sobek", idempotency_key=back_key, **supervisor
+        )
+    assert db.session.scalar(select(Quota.used)) == 100
+    other = _sell(counter, [CartLine(urea.id, 2)], quota_nik=FARMER)  # the 50 kg given back is for sale again
+    assert db.session.scalar(select(Quota.used)) == 200
+    service.void_sale(other.id, reason="Salah input", idempotency_key=key(), **supervisor)
+    service.return_items(
+        sale.id, [ReturnRequest(line.id, 2)], reason="Tidak jadi", idempotency_key=key(), **supervisor
+    )
+    assert db.session.scalar(select(Quota.used)) == 0
+    uses = db.session.scalar(select(func.sum(QuotaUse.quantity)))
+    assert uses == 0  # every purchase and every give-back is a row; they add up to what is used
+
+
+def test_a_return_of_goods_without_a_quota_touches_no_quota(counter):
+    from erp.pos.service import ReturnRequest
+    from tests.erp.pos.conftest import PIN
+
+    rice = counter.shop.product(price=13_000)
+    counter.shop.receive(rice, 5, 50_000)
+    sale = _sell(counter, [CartLine(rice.id, 2)])
+    [line] = [line for line, _ in service.receipt(sale.id).lines]
+    service.return_items(
+        sale.id,
+        [ReturnRequest(line.id, 1)],
+        reason="Salah beli",
+        idempotency_key=key(),
+        kasir_id=counter.kasir.id,
+        supervisor_id=counter.supervisor.id,
+        supervisor_pin=PIN,
+    )
+    assert _count(QuotaUse) == 0 and inventory.on_hand(rice.id) == 4
