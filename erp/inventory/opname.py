@@ -73,7 +73,8 @@ def start_count(location_id: Any, *, user_id: int | None, note: str | None = Non
     require_tenant()
     if not isinstance(location_id, int) or isinstance(location_id, bool):
         raise NotFound(_l("Lokasi tidak ditemukan."))
-    location = db.session.scalar(select(Location).where(Location.id == location_id))
+    # the location's row lock makes two counts started at once take turns: the second sees the first
+    location = db.session.scalar(select(Location).where(Location.id == location_id).with_for_update())
     if location is None:
         raise NotFound(_l("Lokasi tidak ditemukan."))
     text_note = note.strip()[:200] if isinstance(note, str) and note.strip() else None

@@ -211,3 +211,34 @@ def test_the_gudang_counts_on_the_page_and_a_pengawas_approves(app, make_client)
     assert boss.post(f"{page_url}/setujui").status_code == 303
     with tenant(coop.id):
         assert service.on_hand(rice.id) == 8
+
+
+def test_two_counts_of_one_location_started_at_once_open_one(shop, app):
+    import threading
+
+    shop.receive(shop.product(), 5, 50_000)
+    starter = add_staff(shop.coop, "gudang").id
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def start() -> None:
+        with app.app_context(), tenant(shop.coop.id):
+            barrier.wait()
+            try:
+                opname.start_count(shop.gerai.id, user_id=starter)
+                outcomes.append("opened")
+            except OpnameTransition as err:
+                outcomes.append("refused" if "masih berjalan" in str(err.message) else repr(err))
+            except Exception as err:
+                db.session.rollback()
+                outcomes.append(repr(err))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["opened", "refused"]
