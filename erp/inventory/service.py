@@ -847,11 +847,13 @@ def receive(
     unit: str | None = None,
     lot: str | None = None,
     expires_on: date | None = None,
+    commit: bool = True,
 ) -> StockMove:
     """Goods received at cost: the balance grows in quantity and value (moving average) and
     Persediaan Sembako is debited against Kas, or Utang Usaha when bought on credit. `quantity` is
     in `unit` (a karung, a dus) when given, stored in the product's base unit. A product that
-    tracks lots needs the `lot` (batch code) and, when it has one, its `expires_on`."""
+    tracks lots needs the `lot` (batch code) and, when it has one, its `expires_on`. Commits,
+    unless `commit` is False: then it joins the caller's transaction (a receipt of many lines)."""
     _require_amount(quantity, "quantity", limit=MAX_QUANTITY)
     _require_amount(total_cost, "total_cost")
     _require_key(idempotency_key)
@@ -916,7 +918,8 @@ def receive(
     )
     db.session.add(move)
     db.session.flush()
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return move
 
 

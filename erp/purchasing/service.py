@@ -730,11 +730,9 @@ def receive_goods(
     still outstanding) or from a supplier without one. Each line goes through
     `inventory.receive(on_credit=True)`: stock rises and Persediaan is debited against Utang Usaha.
 
-    Everything is checked before anything is written. `inventory.receive` commits each line's
-    stock and posting together, so the receipt, its lines and the order's new quantities are
-    written with the first of them, and every line records the stock move it made; should a later
-    line fail all the same, repeating the request with the same key finishes it (each line's move
-    is keyed, so none is received twice)."""
+    Everything is checked before anything is written, and the receipt, its lines, the order's new
+    quantities, every line's stock and posting are written in one transaction: all or nothing.
+    Each line's move is keyed, so repeating the request with the same key receives nothing twice."""
     require_tenant()
     key = _key(idempotency_key)
     repeat = db.session.scalar(select(GoodsReceipt).where(GoodsReceipt.idempotency_key == key))
@@ -910,6 +908,7 @@ def _finish_receipt(receipt: GoodsReceipt, user_id: int | None) -> None:
             unit=line.unit,
             lot=line.lot,
             expires_on=line.expires_on,
+            commit=False,
         )
         line.stock_move_id = move.id
         db.session.flush()

@@ -236,6 +236,33 @@ def test_a_repeated_receipt_is_received_once(buying):
         _receive(buying, order, rice=2, idempotency_key=same, location_id=buying.shop.gerai.id)
 
 
+def test_a_receipt_that_fails_on_a_later_line_writes_nothing_and_a_retry_receives_it_whole(
+    buying, monkeypatch
+):
+    order = buying.order()
+    same = key()
+    real = inventory.receive
+    calls = []
+
+    def failing_on_the_second_line(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inventory, "receive", failing_on_the_second_line)
+    with pytest.raises(RuntimeError):
+        _receive(buying, order, rice=2, oil=3, idempotency_key=same)
+    db.session.rollback()
+    assert (_count(GoodsReceipt), _count(StockMove), _count(JournalEntry)) == (0, 0, 0)
+    assert inventory.on_hand(buying.rice.id) == 0
+    monkeypatch.setattr(inventory, "receive", real)
+    _receive(buying, order, rice=2, oil=3, idempotency_key=same)
+    assert _count(GoodsReceipt) == 1 and _count(StockMove) == 2
+    assert (inventory.on_hand(buying.rice.id), inventory.on_hand(buying.oil.id)) > (0, 0)
+    assert ledger.account_balance("1-1500", TODAY) == _payable()
+
+
 def test_goods_can_be_received_without_an_order(buying):
     receipt = service.receive_goods(
         supplier_id=buying.supplier.id,
