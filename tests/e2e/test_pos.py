@@ -76,6 +76,7 @@ def test_a_kasir_sells_five_lines_to_a_member_by_keyboard_prints_and_takes_a_ret
     sign_in(page, kasir)
     page.goto(f"{base}/")
     shoot(page, "open-shift")
+    expect(page.locator("input[name=opening_float]")).to_be_focused()
     page.keyboard.type("150000")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -198,6 +199,7 @@ def test_a_kasir_sells_rdkk_fertiliser_to_a_member_within_the_quota_by_keyboard(
     page = new_page(**({} if wide else {"viewport": PHONE}))
     sign_in(page, kasir)
     page.goto(f"{base}/")
+    expect(page.locator("input[name=opening_float]")).to_be_focused()  # autofocus, before typing
     page.keyboard.type("0")
     with page.expect_navigation():
         page.keyboard.press("Enter")
