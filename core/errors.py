@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, flash, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -84,6 +84,16 @@ def form_messages(err: Any) -> dict[str, Any]:
     """A marshmallow ValidationError as `{field: [message, …]}` for re-rendering a form."""
     result = plain(err.normalized_messages())
     return result if isinstance(result, dict) else {"_": result}
+
+
+def refused(err: DomainError) -> dict[str, Any]:
+    """A refused form: undo what the request wrote, show the refusal, and return its
+    `{field: [message, …]}` for re-rendering the form."""
+    from core.db import db
+
+    db.session.rollback()
+    flash(str(err.message), "error")
+    return dict(err.fields or {})
 
 
 _HTTP_TITLES = {

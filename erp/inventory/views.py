@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 
 from core.dashboard import tile
 from core.db import db
-from core.errors import DomainError, form_messages
+from core.errors import DomainError, form_messages, refused
 from core.permissions import has_permission, menu_item, requires
 from core.schemas import load_form
 from erp.inventory import lots, opname, service
@@ -91,9 +91,7 @@ def add_product() -> Any:
     except ValidationError as err:
         return _page(form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _page(err.fields or {}, 422)
+        return _page(refused(err), 422)
     flash(_("Barang %(name)s ditambahkan.", name=product.name))
     return redirect(url_for("inventory.index"), 303)
 
@@ -118,9 +116,7 @@ def receive() -> Any:
     except ValidationError as err:
         return _page(form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _page(err.fields or {}, 422)
+        return _page(refused(err), 422)
     flash(_("Penerimaan barang dicatat."))
     return redirect(url_for("inventory.index"), 303)
 
@@ -142,9 +138,7 @@ def transfer() -> Any:
     except ValidationError as err:
         return _page(form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _page(err.fields or {}, 422)
+        return _page(refused(err), 422)
     flash(_("Pemindahan stok dicatat."))
     return redirect(url_for("inventory.index"), 303)
 
@@ -164,9 +158,7 @@ def set_reorder_point(product_id: int) -> Any:
     except ValidationError as err:
         return _card(product_id, form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _card(product_id, err.fields or {}, 422)
+        return _card(product_id, refused(err), 422)
     flash(_("Titik pesan ulang disimpan."))
     return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
 
@@ -180,9 +172,7 @@ def set_commodity(product_id: int) -> Any:
     except ValidationError as err:
         return _card(product_id, form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _card(product_id, err.fields or {}, 422)
+        return _card(product_id, refused(err), 422)
     flash(_("Komoditas HET %(name)s disimpan.", name=product.name))
     return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
 
@@ -223,9 +213,7 @@ def set_tracks_lots(product_id: int) -> Any:
     except ValidationError as err:
         return _card(product_id, form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _card(product_id, err.fields or {}, 422)
+        return _card(product_id, refused(err), 422)
     if product.tracks_lots:
         flash(_("Stok %(name)s sekarang dicatat per lot.", name=product.name))
     else:
@@ -253,9 +241,7 @@ def add_unit(product_id: int) -> Any:
     except ValidationError as err:
         return _card(product_id, form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _card(product_id, err.fields or {}, 422)
+        return _card(product_id, refused(err), 422)
     flash(_("Satuan %(unit)s ditambahkan.", unit=unit.name))
     return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
 
@@ -282,9 +268,7 @@ def add_het_cap() -> Any:
     except ValidationError as err:
         return _het_page(form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _het_page(err.fields or {}, 422)
+        return _het_page(refused(err), 422)
     flash(_("HET %(what)s dicatat.", what=service.COMMODITY_LABELS[cap.commodity]))
     return redirect(url_for("inventory.het_caps"), 303)
 
@@ -355,9 +339,7 @@ def import_rdkk() -> Any:
         flash(str(err.message), "error")
         return _quota_page({}, err.problems, 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _quota_page(err.fields or {}, [], 422)
+        return _quota_page(refused(err), [], 422)
     flash(_("%(n)s alokasi RDKK dimuat.", n=count))
     return redirect(url_for("inventory.quotas"), 303)
 
@@ -371,9 +353,7 @@ def set_lpg_quota() -> Any:
     except ValidationError as err:
         return _quota_page(form_messages(err), [], 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _quota_page(err.fields or {}, [], 422)
+        return _quota_page(refused(err), [], 422)
     flash(_("Batas LPG 3 kg per KK disimpan."))
     return redirect(url_for("inventory.quotas"), 303)
 
@@ -406,9 +386,7 @@ def start_opname() -> Any:
     except ValidationError as err:
         return _opnames_page(form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _opnames_page(err.fields or {}, 422)
+        return _opnames_page(refused(err), 422)
     flash(_("Stok opname dimulai: hitung barang di rak lalu isi jumlahnya."))
     return redirect(url_for("inventory.opname_count", opname_id=count.id), 303)
 
@@ -459,9 +437,7 @@ def record_counts(opname_id: int) -> Any:
         flash(_("Periksa jumlah yang ditandai; tidak ada yang disimpan."), "error")
         return _count_page(opname_id, form_messages(err), 422)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _count_page(opname_id, err.fields or {}, 422)
+        return _count_page(opname_id, refused(err), 422)
     flash(_("%(n)s hitungan disimpan.", n=changed))
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("q", "halaman")}
     return redirect(url_for("inventory.opname_count", opname_id=opname_id, **args), 303)
@@ -471,9 +447,7 @@ def _transition(opname_id: int, action: Any, done: str) -> Any:
     try:
         action(opname_id, user_id=current_user.id)
     except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-        return _count_page(opname_id, err.fields or {}, err.status)
+        return _count_page(opname_id, refused(err), err.status)
     flash(done)
     return redirect(url_for("inventory.opname_count", opname_id=opname_id), 303)
 

@@ -4,6 +4,7 @@ without one, invoices with their payments, and the aging of what is owed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,8 +16,7 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from core.dashboard import tile
-from core.db import db
-from core.errors import DomainError, form_messages
+from core.errors import DomainError, form_messages, refused
 from core.money import format_rupiah
 from core.permissions import menu_item, requires
 from core.schemas import load_form
@@ -56,12 +56,6 @@ def purchasing_labels() -> dict[str, Any]:
         "methods": service.METHOD_LABELS,
         "buckets": service.BUCKETS,
     }
-
-
-def _failed(err: DomainError) -> dict[str, Any]:
-    db.session.rollback()
-    flash(str(err.message), "error")
-    return dict(err.fields or {})
 
 
 # --- orders ---
@@ -131,7 +125,7 @@ def create_order() -> Any:
     except ValidationError as err:
         return _order_form(flat_errors(err.normalized_messages(), positions), values, 422)
     except DomainError as err:
-        return _order_form(flat_errors(_failed(err), positions), values, 422)
+        return _order_form(flat_errors(refused(err), positions), values, 422)
     flash(_("Pesanan %(number)s tersimpan sebagai draf.", number=order.number))
     return redirect(url_for("purchasing.order", order_id=order.id), 303)
 
@@ -184,7 +178,7 @@ def update_order(order_id: int) -> Any:
     except DomainError as err:
         if err.status == 404:
             raise
-        return _order_form(flat_errors(_failed(err), positions), values, 422, editing=found)
+        return _order_form(flat_errors(refused(err), positions), values, 422, editing=found)
     flash(_("Draf %(number)s disimpan.", number=found.number))
     return redirect(url_for("purchasing.order", order_id=order_id), 303)
 
@@ -216,28 +210,31 @@ def _order_page(order_id: int, errors: dict[str, Any], values: dict[str, Any], s
 @bp.post("/k/<tenant_slug>/pembelian/po/<int:order_id>/pesan")
 @requires("purchasing.manage")
 def place_order(order_id: int) -> Any:
-    try:
-        found = service.place_order(order_id, user_id=current_user.id)
-    except DomainError as err:
-        if err.status == 404:
-            raise
-        _failed(err)
-        return redirect(url_for("purchasing.order", order_id=order_id), 303)
-    flash(_("Pesanan %(number)s berstatus dipesan. Cetak PDF-nya untuk pemasok.", number=found.number))
-    return redirect(url_for("purchasing.order", order_id=order_id), 303)
+    return _order_step(
+        order_id,
+        service.place_order,
+        lambda number: _("Pesanan %(number)s berstatus dipesan. Cetak PDF-nya untuk pemasok.", number=number),
+    )
 
 
 @bp.post("/k/<tenant_slug>/pembelian/po/<int:order_id>/batal")
 @requires("purchasing.manage")
 def cancel_order(order_id: int) -> Any:
+    return _order_step(
+        order_id, service.cancel_order, lambda number: _("Pesanan %(number)s dibatalkan.", number=number)
+    )
+
+
+def _order_step(order_id: int, step: Callable[..., Any], done: Callable[[str], str]) -> Any:
+    """Move an order on (place, cancel) and go back to its page, saying what happened or why not."""
     try:
-        found = service.cancel_order(order_id, user_id=current_user.id)
+        found = step(order_id, user_id=current_user.id)
     except DomainError as err:
         if err.status == 404:
             raise
-        _failed(err)
-        return redirect(url_for("purchasing.order", order_id=order_id), 303)
-    flash(_("Pesanan %(number)s dibatalkan.", number=found.number))
+        refused(err)
+    else:
+        flash(done(found.number))
     return redirect(url_for("purchasing.order", order_id=order_id), 303)
 
 
@@ -277,7 +274,7 @@ def receive_order(order_id: int) -> Any:
     except DomainError as err:
         if err.status == 404:
             raise
-        return _order_page(order_id, flat_errors(_failed(err), positions), values, 422)
+        return _order_page(order_id, flat_errors(refused(err), positions), values, 422)
     flash(_("Penerimaan %(number)s dicatat; stok dan utang usaha bertambah.", number=receipt.number))
     return redirect(url_for("purchasing.receipt", receipt_id=receipt.id), 303)
 
@@ -341,7 +338,7 @@ def create_receipt() -> Any:
     except ValidationError as err:
         return _receipt_form(flat_errors(err.normalized_messages(), positions), values, 422)
     except DomainError as err:
-        return _receipt_form(flat_errors(_failed(err), positions), values, 422)
+        return _receipt_form(flat_errors(refused(err), positions), values, 422)
     flash(_("Penerimaan %(number)s dicatat; stok dan utang usaha bertambah.", number=receipt.number))
     return redirect(url_for("purchasing.receipt", receipt_id=receipt.id), 303)
 
@@ -394,7 +391,7 @@ def add_supplier() -> Any:
     except ValidationError as err:
         return _suppliers_page(form_messages(err), request.form.to_dict(), 422)
     except DomainError as err:
-        return _suppliers_page(_failed(err), request.form.to_dict(), 422)
+        return _suppliers_page(refused(err), request.form.to_dict(), 422)
     flash(_("Pemasok %(name)s ditambahkan.", name=supplier.name))
     return redirect(url_for("purchasing.supplier", supplier_id=supplier.id), 303)
 
@@ -435,7 +432,7 @@ def update_supplier(supplier_id: int) -> Any:
     except DomainError as err:
         if err.status == 404:
             raise
-        return _supplier_page(supplier_id, _failed(err), request.form.to_dict(), 422)
+        return _supplier_page(supplier_id, refused(err), request.form.to_dict(), 422)
     flash(_("Data pemasok disimpan."))
     return redirect(url_for("purchasing.supplier", supplier_id=supplier_id), 303)
 
@@ -473,7 +470,7 @@ def record_invoice(supplier_id: int) -> Any:
     except DomainError as err:
         if err.status == 404:
             raise
-        return _supplier_page(supplier_id, _failed(err), _invoice_values(), 422)
+        return _supplier_page(supplier_id, refused(err), _invoice_values(), 422)
     flash(
         _(
             "Tagihan %(number)s dicatat, jatuh tempo %(due)s.",
@@ -534,7 +531,7 @@ def pay_invoice(invoice_id: int) -> Any:
     except DomainError as err:
         if err.status == 404:
             raise
-        return _invoice_page(invoice_id, _failed(err), request.form.to_dict(), 422)
+        return _invoice_page(invoice_id, refused(err), request.form.to_dict(), 422)
     amount = format_rupiah(payment.amount, str(get_locale() or "id"))
     flash(_("Pembayaran %(amount)s dicatat.", amount=amount))
     return redirect(url_for("purchasing.invoice", invoice_id=invoice_id), 303)
