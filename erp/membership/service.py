@@ -22,10 +22,11 @@ from marshmallow import ValidationError
 from sqlalchemy import Integer, cast, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit
+from core import audit, images
 from core.auth import hash_password
 from core.db import db
 from core.errors import AlreadyExists, DomainError, ErrorCode, NotFound, plain
+from core.images import PhotoRefused as PhotoRefused
 from core.models import User
 from erp.ledger import shu
 from erp.membership.models import PHOTO_MAX_BYTES, PHOTO_MAX_SIDE, Member, MemberPhoto, MemberStatus
@@ -509,75 +510,38 @@ def rat_statistics(year: int) -> list[tuple[Any, int]]:
 # --- photo ---------------------------------------------------------------------------------------
 
 # What a phone camera sends is a few MB; anything larger is refused before it is decoded, and so is
-# an image whose pixel count could exhaust memory (a "decompression bomb").
-PHOTO_UPLOAD_LIMIT = 8 * 1024 * 1024
-PHOTO_MAX_PIXELS = 40_000_000
+# an image whose pixel count could exhaust memory (a "decompression bomb"). The register keeps
+# JPEG or PNG only.
+PHOTO_UPLOAD_LIMIT = images.MAX_BYTES
+PHOTO_MAX_PIXELS = images.MAX_PIXELS
 PHOTO_MIN_SIDE = 64
-PHOTO_FORMATS = {"JPEG", "PNG"}
 
 
-class PhotoRefused(DomainError):
-    code = ErrorCode.INVALID_INPUT
-    status = 422
-
-
-def _refuse_photo(message: Any) -> PhotoRefused:
-    return PhotoRefused(message, {"photo": [str(message)]})
-
-
-def _photo_jpeg(content: bytes) -> tuple[bytes, int, int]:
+def _photo_jpeg(content: bytes) -> images.Jpeg:
     """The upload checked by its content (JPEG or PNG, whatever its name says), turned upright,
     flattened onto white, shrunk to fit the register's size and re-encoded as a JPEG that carries
     no EXIF or other metadata (no GPS position, no camera)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    if not content:
-        raise _refuse_photo(_l("Berkas foto kosong."))
-    if len(content) > PHOTO_UPLOAD_LIMIT:
-        raise _refuse_photo(
-            _l("Foto terlalu besar (paling besar %(mb)s MB).", mb=PHOTO_UPLOAD_LIMIT // 2**20)
-        )
-    not_a_photo = _l("Berkas ini bukan foto JPEG atau PNG yang utuh.")
-    try:
-        with Image.open(io.BytesIO(content)) as probe:
-            if probe.format not in PHOTO_FORMATS:
-                raise _refuse_photo(not_a_photo)
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise _refuse_photo(_l("Ukuran gambar terlalu besar; kecilkan dulu fotonya."))
-            probe.verify()
-        image: Image.Image = Image.open(io.BytesIO(content))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _refuse_photo(not_a_photo) from None
-    if min(image.size) < PHOTO_MIN_SIDE:
-        raise _refuse_photo(_l("Foto terlalu kecil (paling sedikit %(px)s piksel).", px=PHOTO_MIN_SIDE))
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        flat = Image.new("RGB", image.size, (255, 255, 255))
-        flat.paste(image, mask=image.getchannel("A"))
-        image = flat
-    else:
-        image = image.convert("RGB")
-    image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
-    for quality in (82, 70, 55):
-        out = io.BytesIO()
-        image.save(out, format="JPEG", quality=quality, optimize=True)  # no exif= : nothing carried
-        if out.tell() <= PHOTO_MAX_BYTES:
-            return out.getvalue(), image.width, image.height
-    raise _refuse_photo(not_a_photo)  # a 480-pixel JPEG never comes near the limit
+    image = images.decode(
+        content,
+        min_side=PHOTO_MIN_SIDE,
+        accept=images.JPEG_PNG,
+        max_bytes=PHOTO_UPLOAD_LIMIT,
+        max_pixels=PHOTO_MAX_PIXELS,
+        largest=PHOTO_MAX_SIDE,
+    )
+    return images.to_jpeg(image, PHOTO_MAX_SIDE, max_bytes=PHOTO_MAX_BYTES)
 
 
 def set_photo(member_id: int, content: bytes, *, by: int | None = None) -> MemberPhoto:
     """Give a member a photo, or replace it. Bad files are refused and nothing changes."""
     member = get_member(member_id)
-    jpeg, width, height = _photo_jpeg(content)
+    jpeg = _photo_jpeg(content)
     photo = db.session.scalar(select(MemberPhoto).where(MemberPhoto.member_id == member.id).with_for_update())
     replaced = photo is not None
     if photo is None:
         photo = MemberPhoto(member_id=member.id)
         db.session.add(photo)
-    photo.jpeg, photo.width, photo.height = jpeg, width, height
+    photo.jpeg, photo.width, photo.height = jpeg.data, jpeg.width, jpeg.height
     photo.updated_at = datetime.now(UTC)
     photo.updated_by = by
     db.session.flush()
@@ -585,7 +549,7 @@ def set_photo(member_id: int, content: bytes, *, by: int | None = None) -> Membe
         "member.photo_set",
         "member",
         member.id,
-        after={"bytes": len(jpeg), "width": width, "height": height, "replaced": replaced},
+        after={"bytes": len(jpeg.data), "width": jpeg.width, "height": jpeg.height, "replaced": replaced},
         actor_id=by,
     )
     db.session.commit()

@@ -12,25 +12,22 @@ that cooperative, so row-level security still applies.
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, func, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, selectinload
 
-from core import audit
+from core import audit, images
 from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
+from core.images import PhotoRefused as PhotoRefused
 from core.jobs import enqueue
 from core.money import format_rupiah
 from erp.inventory import service as inventory
@@ -54,20 +51,12 @@ MAX_PRICE = 1_000_000_000
 MAX_QUANTITY = 1_000_000
 MAX_TIERS = 5
 MAX_PHOTOS = 6
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-MAX_PHOTO_PIXELS = 40_000_000
 PHOTO_SIZES = {"l": 1200, "s": 400}
-PHOTO_KEY = re.compile(r"^[0-9]{1,19}/[0-9a-f]{32}$")
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+PHOTO_MIN_SIDE = 200
 CERTIFICATE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./\- ]{2,59}$")
 
 
 class InvalidListing(DomainError):
-    code = ErrorCode.INVALID_INPUT
-    status = 422
-
-
-class PhotoRefused(DomainError):
     code = ErrorCode.INVALID_INPUT
     status = 422
 
@@ -553,67 +542,14 @@ def _forget_touched(session: Session) -> None:
 # Photos
 
 
-def photo_dir() -> Path:
-    """Where listing photos live (override with KOPDES_KOPHUB_PHOTO_DIR, e.g. in tests)."""
-    configured = current_app.config.get("KOPDES_KOPHUB_PHOTO_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "kophub-photos"
+# Kophub photos are public (the listing page shows them to anyone), so the store serves any
+# cooperative's key; the large size fills a listing page, the small one a search card.
+PHOTOS = images.FileStore("KOPDES_KOPHUB_PHOTO_DIR", "kophub-photos", PHOTO_SIZES)
 
 
 def photo_path(storage_key: str, size: str) -> Path | None:
     """The file of a photo at a size, or None for a key or size that is not ours."""
-    if size not in PHOTO_SIZES or not PHOTO_KEY.match(storage_key or ""):
-        return None
-    return photo_dir() / f"{storage_key}-{size}.jpg"
-
-
-def _decode(stream: IO[bytes]) -> Image.Image:
-    data = stream.read(MAX_PHOTO_BYTES + 1)
-    if not data:
-        raise PhotoRefused(_l("Berkas foto kosong."), {"photo": [str(_l("Berkas kosong."))]})
-    if len(data) > MAX_PHOTO_BYTES:
-        message = _l("Foto terlalu besar (maksimal %(mb)s MB).", mb=MAX_PHOTO_BYTES // (1024 * 1024))
-        raise PhotoRefused(message, {"photo": [str(message)]})
-    message = _l("Berkas bukan foto yang dapat dibaca: kirim JPG, PNG, atau WebP.")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in PHOTO_FORMATS:
-                raise PhotoRefused(message, {"photo": [str(message)]})
-            if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                too_big = _l("Resolusi foto terlalu besar.")
-                raise PhotoRefused(too_big, {"photo": [str(too_big)]})
-            probe.verify()
-        image: Image.Image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise PhotoRefused(message, {"photo": [str(message)]}) from None
-    if min(image.size) < 200:
-        small = _l("Foto terlalu kecil (minimal 200 × 200 piksel).")
-        raise PhotoRefused(small, {"photo": [str(small)]})
-    image = ImageOps.exif_transpose(image)  # turn it upright before the metadata is dropped
-    if image.mode != "RGB":
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        rgba = image.convert("RGBA")
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        image = background
-    return image
-
-
-def _store_photo(tenant_id: int, image: Image.Image) -> tuple[str, int, int]:
-    """Write the photo re-encoded as JPEG (no EXIF, no other metadata) at each size; return the
-    key and the large size's dimensions."""
-    key = f"{tenant_id}/{secrets.token_hex(16)}"
-    large = (0, 0)
-    for size, longest in PHOTO_SIZES.items():
-        copy = image.copy()
-        copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
-        if size == "l":
-            large = copy.size
-        path = photo_dir() / f"{key}-{size}.jpg"
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        partial = path.with_suffix(".part")
-        copy.save(partial, "JPEG", quality=82, optimize=True, progressive=True)
-        os.replace(partial, path)
-    return key, large[0], large[1]
+    return PHOTOS.path(storage_key, size, tenant_id=None)
 
 
 def add_photo(listing_id: int, stream: IO[bytes]) -> Photo:
@@ -624,10 +560,11 @@ def add_photo(listing_id: int, stream: IO[bytes]) -> Photo:
     if len(listing.photos) >= MAX_PHOTOS:
         message = _l("Paling banyak %(n)s foto per penawaran.", n=MAX_PHOTOS)
         raise PhotoRefused(message, {"photo": [str(message)]})
-    image = _decode(stream)
-    key, width, height = _store_photo(tenant_id, image)
+    image = images.decode(images.read_upload(stream), min_side=PHOTO_MIN_SIDE, largest=PHOTO_SIZES["l"])
+    stored = PHOTOS.save(tenant_id, image)
+    key = stored.key
     position = max((p.position for p in listing.photos), default=-1) + 1
-    photo = Photo(storage_key=key, width=width, height=height, position=position)
+    photo = Photo(storage_key=key, width=stored.width, height=stored.height, position=position)
     listing.photos.append(photo)
     listing.updated_at = datetime.now(UTC)
     audit.record("marketplace.listing_photo_added", "marketplace_listing", listing.id, after={"photo": key})
@@ -635,7 +572,7 @@ def add_photo(listing_id: int, stream: IO[bytes]) -> Photo:
     try:
         db.session.commit()
     except Exception:
-        _remove_files(key)
+        PHOTOS.remove(key)
         raise
     return photo
 
@@ -653,14 +590,7 @@ def remove_photo(listing_id: int, photo_id: int) -> None:
     )
     _reindex([listing.id])
     db.session.commit()
-    _remove_files(key)
-
-
-def _remove_files(key: str) -> None:
-    for size in PHOTO_SIZES:
-        path = photo_path(key, size)
-        if path is not None:
-            path.unlink(missing_ok=True)
+    PHOTOS.remove(key)
 
 
 def listing_count() -> int:
