@@ -112,13 +112,16 @@ for _role in ("ketua", "manajer", "pengawas"):
     ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | _OPNAME_APPROVER
 
 # Purchasing: the manajer and the gudang (and the ketua) keep suppliers, order goods and receive
-# them; the bendahara (and the ketua) records supplier invoices and pays them; the board and the
-# pengawas read it all.
+# them; the bendahara (and the ketua) records supplier invoices and pays them; all four record goods
+# sent back with the supplier's credit note; a payment at or above the cooperative's threshold is
+# approved by a second person among ketua, bendahara and manajer (never who asked), and the ketua
+# sets that threshold; the board and the pengawas read it all.
 _PURCHASING = {
-    "ketua": {"purchasing.view", "purchasing.manage", "purchasing.pay"},
-    "manajer": {"purchasing.view", "purchasing.manage"},
-    "gudang": {"purchasing.view", "purchasing.manage"},
-    "bendahara": {"purchasing.view", "purchasing.pay"},
+    "ketua": {"purchasing.view", "purchasing.manage", "purchasing.pay", "purchasing.return"}
+    | {"purchasing.approve", "purchasing.settings"},
+    "manajer": {"purchasing.view", "purchasing.manage", "purchasing.return", "purchasing.approve"},
+    "gudang": {"purchasing.view", "purchasing.manage", "purchasing.return"},
+    "bendahara": {"purchasing.view", "purchasing.pay", "purchasing.return", "purchasing.approve"},
     "sekretaris": {"purchasing.view"},
     "pengawas": {"purchasing.view"},
 }

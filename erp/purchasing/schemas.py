@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from core.schemas import FormSchema, Trimmed
 from erp.ledger.schemas import Rupiah
-from erp.purchasing.models import PaymentMethod, SupplierKind
+from erp.purchasing.models import CreditReason, PaymentMethod, SupplierKind
 
 _POSITIVE = validate.Range(min=1, error=_l("Harus lebih dari nol."))
 _KEY = validate.Regexp(r"^[A-Za-z0-9_\-]{8,64}$", error=_l("Formulir tidak sah; muat ulang halaman."))
@@ -113,6 +113,39 @@ class PaymentSchema(FormSchema):
     reference = Trimmed(load_default=None, validate=_length(60))
     paid_on = fields.Date(load_default=None)
     idempotency_key = fields.String(required=True, validate=_KEY)
+
+
+class CreditLineSchema(Schema):
+    receipt_line_id = fields.Integer(required=True, strict=False)
+    quantity = fields.Integer(
+        load_default=0, validate=validate.Range(min=0, max=1_000_000, error=_l("Jumlah 0 sampai 1.000.000."))
+    )
+
+
+class CreditSchema(Schema):
+    number = Trimmed(required=True, validate=_length(40))
+    credit_date = fields.Date(required=True)
+    amount = Rupiah(required=True, validate=_POSITIVE)
+    reason = Trimmed(
+        required=True,
+        validate=validate.OneOf([r.value for r in CreditReason], error=_l("Pilihan tidak dikenal.")),
+    )
+    note = Trimmed(load_default=None, validate=_length(200))
+    location_id = fields.Integer(load_default=None, strict=False)
+    idempotency_key = fields.String(required=True, validate=_KEY)
+    lines = fields.List(
+        fields.Nested(CreditLineSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_ROWS, error=_l("Paling banyak 50 baris.")),
+    )
+
+
+class RejectSchema(FormSchema):
+    reason = Trimmed(required=True, validate=_length(200))
+
+
+class ThresholdSchema(FormSchema):
+    payment_approval_threshold = Rupiah(required=True, validate=_POSITIVE)
 
 
 def gather_rows(schema: Schema) -> tuple[dict[str, Any], list[int]]:

@@ -1,13 +1,16 @@
 """The purchasing use cases: keep suppliers, order goods (PO/YYYY/MM/NNNN), receive them into a
 location through `erp.inventory.service.receive` on credit, record the supplier's invoice and pay
-it, and read the payable ledger and its aging.
+it (a second person approves payments at or above the cooperative's threshold), send goods back
+against the supplier's credit note, and read the payable ledger and its aging.
 
 Invariants: a purchase-order line never has more received than ordered (checked under a row lock
-on the order, and by the database); an invoice's `paid` only rises, under `SELECT … FOR UPDATE`,
-in the transaction that writes the payment and posts Dr Utang Usaha / Cr Kas or Bank, and never
-above the invoice amount; every posting carries an idempotency key, so a repeated request posts
-once. What purchases owe (receipts, invoice differences, less payments) equals their share of
-Utang Usaha, and the aging list totals exactly that.
+on the order, and by the database), and a receipt line never more returned than received; an
+invoice's `paid` and `credited` only rise, under `SELECT … FOR UPDATE`, in the transaction that
+writes the payment or credit note and posts it, and never above the invoice amount; a payment
+waiting for approval posts nothing and is never approved by who asked for it; every posting
+carries an idempotency key, so a repeated request posts once. What purchases owe (receipts,
+invoice differences, less payments and credit notes) equals their share of Utang Usaha, and the
+aging list totals exactly that; returned goods leave Persediaan at the cost stock carried them.
 """
 
 from __future__ import annotations
@@ -15,34 +18,42 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, cast, func, or_, select
+from sqlalchemy import Date, Integer, case, cast, func, literal, or_, select, union_all
 
 from core import audit
 from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
 from core.identifiers import normalize_bank_account, normalize_npwp
+from core.models import User
 from core.money import InvariantViolation, format_rupiah
 from core.schemas import normalize_phone
 from erp.inventory import lots
 from erp.inventory import service as inventory
-from erp.inventory.models import Location, Lot, Product
+from erp.inventory.models import Location, Lot, MoveKind, Product
 from erp.ledger import service as ledger
 from erp.ledger.models import MAX_AMOUNT
 from erp.ledger.service import IdempotencyConflict, NewEntry, credit, debit
 from erp.membership import service as membership
 from erp.membership.models import MemberStatus
 from erp.purchasing.models import (
+    DEFAULT_PAYMENT_APPROVAL_THRESHOLD,
+    CreditReason,
     GoodsReceipt,
     GoodsReceiptLine,
     OrderStatus,
     PaymentMethod,
+    PaymentRequest,
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchasingSettings,
+    RequestStatus,
     Supplier,
+    SupplierCredit,
+    SupplierCreditLine,
     SupplierInvoice,
     SupplierKind,
     SupplierPayment,
@@ -77,6 +88,18 @@ STATUS_LABELS: dict[str, Any] = {
 METHOD_LABELS: dict[str, Any] = {
     PaymentMethod.KAS: _l("Tunai (kas)"),
     PaymentMethod.BANK: _l("Transfer bank"),
+}
+REQUEST_LABELS: dict[str, Any] = {
+    RequestStatus.MENUNGGU: _l("menunggu persetujuan"),
+    RequestStatus.DISETUJUI: _l("disetujui"),
+    RequestStatus.DITOLAK: _l("ditolak"),
+}
+REASON_LABELS: dict[str, Any] = {
+    CreditReason.RUSAK: _l("Barang rusak"),
+    CreditReason.KEDALUWARSA: _l("Kedaluwarsa"),
+    CreditReason.SALAH_KIRIM: _l("Salah kirim (barang tidak sesuai)"),
+    CreditReason.KOREKSI_HARGA: _l("Koreksi harga, tanpa barang"),
+    CreditReason.LAINNYA: _l("Lainnya"),
 }
 
 
@@ -947,7 +970,7 @@ def receipts(
     if order_id is not None:
         stmt = stmt.where(GoodsReceipt.order_id == order_id)
     if uninvoiced:
-        stmt = stmt.where(GoodsReceipt.invoice_id.is_(None))
+        stmt = stmt.where(GoodsReceipt.invoice_id.is_(None), GoodsReceipt.credited < GoodsReceipt.total)
     return list(db.session.scalars(stmt))
 
 
@@ -1022,7 +1045,17 @@ def record_invoice(
         raise _refuse(
             _l("Tanggal tagihan tidak boleh sebelum barangnya diterima."), "invoice_date", _l("Terlalu awal.")
         )
-    received_value = sum(r.total for r in chosen)
+    spent = [r.number for r in chosen if r.unbilled == 0]
+    if spent:
+        raise _refuse(
+            _l(
+                "Penerimaan %(numbers)s sudah dikreditkan seluruhnya; tidak ada yang ditagih.",
+                numbers=", ".join(spent),
+            ),
+            "receipt_ids",
+            _l("Sudah dikreditkan."),
+        )
+    received_value = sum(r.unbilled for r in chosen)
     note = _text(difference_note, "difference_note", 200)
     if billed != received_value and note is None:
         raise _refuse(
@@ -1113,7 +1146,7 @@ def invoices(
     if supplier_id is not None:
         stmt = stmt.where(SupplierInvoice.supplier_id == supplier_id)
     if open_only:
-        stmt = stmt.where(SupplierInvoice.paid < SupplierInvoice.amount)
+        stmt = stmt.where(SupplierInvoice.paid + SupplierInvoice.credited < SupplierInvoice.amount)
     return [(i, s) for i, s in db.session.execute(stmt)]
 
 
@@ -1140,10 +1173,15 @@ def pay_invoice(
     reference: str | None = None,
     paid_on: date | None = None,
     user_id: int | None = None,
-) -> SupplierPayment:
+) -> SupplierPayment | PaymentRequest:
     """Pay a supplier invoice, fully or in part, from Kas or Bank: Dr Utang Usaha / Cr Kas or Bank,
     keyed by the request. The invoice row is locked first, so two payments at once are taken one
-    after the other and the second sees what the first paid: more than what remains is refused."""
+    after the other and the second sees what the first paid: more than what remains (less what
+    already waits for approval) is refused.
+
+    At or above the cooperative's threshold (`payment_threshold`) nothing is paid yet: the payment
+    is recorded as a request waiting for a second person (`approve_payment`), posts nothing and
+    leaves what the invoice owes as it was."""
     require_tenant()
     key = _key(idempotency_key)
     paying = _whole(amount, "amount", MAX_AMOUNT)
@@ -1159,8 +1197,10 @@ def pay_invoice(
     day = paid_on or date.today()
     if day > date.today():
         raise _refuse(_l("Tanggal bayar tidak boleh di masa depan."), "paid_on", _l("Di masa depan."))
+    # the threshold rides along with the lock (one round trip); what waits and what repeats is read
+    # after the lock is held, so it sees whatever the payment before this one committed
     found = db.session.execute(
-        select(SupplierInvoice, Supplier.name)
+        select(SupplierInvoice, Supplier.name, _threshold_column())
         .join(
             Supplier,
             (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
@@ -1171,28 +1211,99 @@ def pay_invoice(
     ).first()
     if found is None:
         raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
-    invoice, supplier_name = found
-    repeat = db.session.scalar(select(SupplierPayment).where(SupplierPayment.idempotency_key == key))
-    if repeat is not None:
-        if (repeat.invoice_id, repeat.amount, repeat.method) != (invoice.id, paying, method):
-            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
-        db.session.commit()
-        return repeat
+    invoice, supplier_name, threshold = found
+    paid_id, request_id, waiting = db.session.execute(
+        select(
+            select(SupplierPayment.id).where(SupplierPayment.idempotency_key == key).scalar_subquery(),
+            select(PaymentRequest.id).where(PaymentRequest.idempotency_key == key).scalar_subquery(),
+            select(func.coalesce(func.sum(PaymentRequest.amount), 0))
+            .where(
+                PaymentRequest.invoice_id == invoice.id,
+                PaymentRequest.status == RequestStatus.MENUNGGU.value,
+            )
+            .scalar_subquery(),
+        )
+    ).one()
+    if paid_id is not None or request_id is not None:
+        return _repeated_payment(paid_id, request_id, invoice.id, paying, method)
     if day < invoice.invoice_date:
         raise _refuse(
             _l("Tanggal bayar tidak boleh sebelum tanggal tagihan."), "paid_on", _l("Terlalu awal.")
         )
-    if paying > invoice.outstanding:
+    _refuse_above_remainder(invoice, paying, int(waiting))
+    if paying >= threshold:
+        return _request_payment(invoice, paying, method, ref, key, int(threshold), user_id)
+    payment = _write_payment(
+        invoice, supplier_name, paying, method, ref, day, key, created_by=user_id, approved_by=None
+    )
+    db.session.commit()
+    return payment
+
+
+def _threshold_column() -> Any:
+    return func.coalesce(
+        select(PurchasingSettings.payment_approval_threshold).scalar_subquery(),
+        DEFAULT_PAYMENT_APPROVAL_THRESHOLD,
+    )
+
+
+def _repeated_payment(
+    paid_id: int | None, request_id: int | None, invoice_id: int, paying: int, method: str
+) -> SupplierPayment | PaymentRequest:
+    """The first answer to a form sent again: the payment, or the request still waiting or decided."""
+    first: SupplierPayment | PaymentRequest | None = (
+        db.session.get(SupplierPayment, paid_id)
+        if paid_id is not None
+        else db.session.get(PaymentRequest, request_id)
+    )
+    if first is None:
+        raise InvariantViolation("a repeated payment vanished")
+    if (first.invoice_id, first.amount, first.method) != (invoice_id, paying, method):
+        raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+    db.session.commit()
+    return first
+
+
+def _refuse_above_remainder(invoice: SupplierInvoice, paying: int, waiting: int) -> None:
+    left = invoice.outstanding - waiting
+    if paying <= left:
+        return
+    if waiting:
         raise Overpayment(
             _l(
-                "Pembayaran %(amount)s melebihi sisa tagihan %(number)s, yaitu %(left)s.",
+                "Pembayaran %(amount)s melebihi sisa tagihan %(number)s yang belum diajukan, yaitu %(left)s "
+                "(%(waiting)s menunggu persetujuan).",
                 amount=format_rupiah(paying),
                 number=invoice.number,
-                left=format_rupiah(invoice.outstanding),
+                left=format_rupiah(max(left, 0)),
+                waiting=format_rupiah(waiting),
             ),
-            fields={"amount": [str(_l("Paling banyak %(left)s.", left=format_rupiah(invoice.outstanding)))]},
+            fields={"amount": [str(_l("Paling banyak %(left)s.", left=format_rupiah(max(left, 0))))]},
         )
-    ledger.ensure_accounts(PAYABLE, CASH, BANK)
+    raise Overpayment(
+        _l(
+            "Pembayaran %(amount)s melebihi sisa tagihan %(number)s, yaitu %(left)s.",
+            amount=format_rupiah(paying),
+            number=invoice.number,
+            left=format_rupiah(invoice.outstanding),
+        ),
+        fields={"amount": [str(_l("Paling banyak %(left)s.", left=format_rupiah(invoice.outstanding)))]},
+    )
+
+
+def _write_payment(
+    invoice: SupplierInvoice,
+    supplier_name: str,
+    paying: int,
+    method: str,
+    ref: str | None,
+    day: date,
+    key: str,
+    *,
+    created_by: int | None,
+    approved_by: int | None,
+) -> SupplierPayment:
+    """Post and write a payment of the locked `invoice` (the caller commits)."""
     entry = ledger.post(
         NewEntry(
             entry_date=day,
@@ -1202,10 +1313,10 @@ def pay_invoice(
             idempotency_key=f"purchasing:payment:{key}",
             lines=[debit(PAYABLE, paying), credit(CASH if method == PaymentMethod.KAS else BANK, paying)],
         ),
-        posted_by=user_id,
+        posted_by=approved_by or created_by,
     )
     invoice.paid += paying
-    if invoice.paid > invoice.amount:
+    if invoice.paid + invoice.credited > invoice.amount:
         raise InvariantViolation("an invoice was paid above its amount")
     payment = SupplierPayment(
         invoice_id=invoice.id,
@@ -1216,7 +1327,8 @@ def pay_invoice(
         paid_on=day,
         idempotency_key=key,
         journal_entry_id=entry.id,
-        created_by=user_id,
+        created_by=created_by,
+        approved_by=approved_by,
     )
     db.session.add(payment)
     db.session.flush()
@@ -1226,10 +1338,618 @@ def pay_invoice(
         invoice.id,
         before={"paid": invoice.paid - paying},
         after={"paid": invoice.paid, "amount": paying, "method": method, "reference": ref},
+        actor_id=approved_by or created_by,
+    )
+    return payment
+
+
+def _request_payment(
+    invoice: SupplierInvoice,
+    paying: int,
+    method: str,
+    ref: str | None,
+    key: str,
+    threshold: int,
+    user_id: int | None,
+) -> PaymentRequest:
+    if user_id is None:
+        raise InvalidPurchase(
+            _l(
+                "Pembayaran %(limit)s atau lebih perlu nama pembuatnya; masuk terlebih dahulu.",
+                limit=format_rupiah(threshold),
+            )
+        )
+    request = PaymentRequest(
+        invoice_id=invoice.id,
+        supplier_id=invoice.supplier_id,
+        amount=paying,
+        method=method,
+        reference=ref,
+        idempotency_key=key,
+        status=RequestStatus.MENUNGGU.value,
+        requested_by=user_id,
+    )
+    db.session.add(request)
+    db.session.flush()
+    audit.record(
+        "purchasing.payment_requested",
+        "purchasing_invoice",
+        invoice.id,
+        after={"request_id": request.id, "amount": paying, "method": method, "threshold": threshold},
         actor_id=user_id,
     )
     db.session.commit()
-    return payment
+    return request
+
+
+class SelfApproval(DomainError):
+    code = ErrorCode.FORBIDDEN
+    status = 403
+
+
+class AlreadyDecided(DomainError):
+    code = ErrorCode.INVALID_TRANSITION
+    status = 409
+
+
+def _request_under_invoice_lock(request_id: int) -> tuple[PaymentRequest, SupplierInvoice, str]:
+    """The request and its invoice, both locked, the invoice first (as a payment locks it)."""
+    require_tenant()
+    invoice_id = (
+        db.session.scalar(select(PaymentRequest.invoice_id).where(PaymentRequest.id == request_id))
+        if isinstance(request_id, int)
+        else None
+    )
+    if invoice_id is None:
+        raise NotFound(_l("Permintaan pembayaran tidak ditemukan."))
+    invoice, supplier_name = db.session.execute(
+        select(SupplierInvoice, Supplier.name)
+        .join(
+            Supplier,
+            (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
+        )
+        .where(SupplierInvoice.id == invoice_id)
+        .with_for_update(of=SupplierInvoice)
+        .execution_options(populate_existing=True)
+    ).one()
+    request = db.session.scalar(
+        select(PaymentRequest)
+        .where(PaymentRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if request is None:
+        raise NotFound(_l("Permintaan pembayaran tidak ditemukan."))
+    return request, invoice, supplier_name
+
+
+def _refuse_decided(request: PaymentRequest, user_id: int, wanted: RequestStatus) -> bool:
+    """True when `user_id` already made this same decision (a form sent twice); a request decided
+    otherwise, or by someone else, is refused."""
+    if request.status == RequestStatus.MENUNGGU:
+        if user_id == request.requested_by:
+            raise SelfApproval(
+                _l("Pembayaran ini Anda sendiri yang mengajukan; persetujuan harus oleh orang lain.")
+            )
+        return False
+    if request.status == wanted and request.decided_by == user_id:
+        return True
+    raise AlreadyDecided(
+        _l("Permintaan pembayaran ini sudah %(status)s.", status=REQUEST_LABELS[request.status])
+    )
+
+
+def approve_payment(request_id: int, *, user_id: int, on: date | None = None) -> PaymentRequest:
+    """The checker's half: someone other than who asked approves a waiting payment. Under the
+    invoice's row lock the remainder is checked again (a payment or credit note may have come in
+    meanwhile) and the payment is posted and written, once, dated the day of approval (when the
+    money may leave). Approving again returns the same request."""
+    request, invoice, supplier_name = _request_under_invoice_lock(request_id)
+    if _refuse_decided(request, user_id, RequestStatus.DISETUJUI):
+        db.session.commit()
+        return request
+    day = on or date.today()
+    if day > date.today():
+        raise _refuse(_l("Tanggal bayar tidak boleh di masa depan."), "paid_on", _l("Di masa depan."))
+    day = max(day, invoice.invoice_date)
+    if request.amount > invoice.outstanding:
+        raise Overpayment(
+            _l(
+                "Sisa tagihan %(number)s sekarang %(left)s, kurang dari pembayaran yang diajukan %(amount)s; "
+                "tolak permintaan ini dan ajukan jumlah yang benar.",
+                number=invoice.number,
+                left=format_rupiah(invoice.outstanding),
+                amount=format_rupiah(request.amount),
+            )
+        )
+    payment = _write_payment(
+        invoice,
+        supplier_name,
+        request.amount,
+        request.method,
+        request.reference,
+        day,
+        f"request:{request.id}",
+        created_by=request.requested_by,
+        approved_by=user_id,
+    )
+    request.status = RequestStatus.DISETUJUI.value
+    request.decided_by = user_id
+    request.decided_at = datetime.now(UTC)
+    request.payment_id = payment.id
+    db.session.flush()
+    audit.record(
+        "purchasing.payment_approved",
+        "purchasing_invoice",
+        invoice.id,
+        after={"request_id": request.id, "payment_id": payment.id, "amount": request.amount},
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return request
+
+
+def reject_payment(request_id: int, reason: Any, *, user_id: int) -> PaymentRequest:
+    """The checker may instead reject a waiting payment, saying why; nothing is paid."""
+    request, invoice, _name = _request_under_invoice_lock(request_id)
+    if _refuse_decided(request, user_id, RequestStatus.DITOLAK):
+        db.session.commit()
+        return request
+    why = _text(reason, "reason", 200, required=True)
+    request.status = RequestStatus.DITOLAK.value
+    request.decided_by = user_id
+    request.decided_at = datetime.now(UTC)
+    request.rejection_reason = why
+    db.session.flush()
+    audit.record(
+        "purchasing.payment_rejected",
+        "purchasing_invoice",
+        invoice.id,
+        after={"request_id": request.id, "amount": request.amount, "reason": why},
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return request
+
+
+def payment_requests(
+    *, invoice_id: int | None = None, waiting_only: bool = False
+) -> list[tuple[PaymentRequest, SupplierInvoice, Supplier]]:
+    """Payment requests with their invoices and suppliers, oldest waiting first."""
+    require_tenant()
+    stmt = (
+        select(PaymentRequest, SupplierInvoice, Supplier)
+        .join(
+            SupplierInvoice,
+            (SupplierInvoice.id == PaymentRequest.invoice_id)
+            & (SupplierInvoice.tenant_id == PaymentRequest.tenant_id),
+        )
+        .join(
+            Supplier,
+            (Supplier.id == PaymentRequest.supplier_id) & (Supplier.tenant_id == PaymentRequest.tenant_id),
+        )
+        .order_by(PaymentRequest.status != RequestStatus.MENUNGGU.value, PaymentRequest.id)
+        .limit(MAX_LIST)
+    )
+    if invoice_id is not None:
+        stmt = stmt.where(PaymentRequest.invoice_id == invoice_id)
+    if waiting_only:
+        stmt = stmt.where(PaymentRequest.status == RequestStatus.MENUNGGU.value)
+    return [(r, i, s) for r, i, s in db.session.execute(stmt)]
+
+
+def request_invoice_id(request_id: int) -> int:
+    """The invoice a payment request is for (to go back to its page)."""
+    require_tenant()
+    found = db.session.scalar(select(PaymentRequest.invoice_id).where(PaymentRequest.id == request_id))
+    if found is None:
+        raise NotFound(_l("Permintaan pembayaran tidak ditemukan."))
+    return int(found)
+
+
+def people_named(user_ids: set[int]) -> dict[int, str]:
+    """The names of the staff who asked for or decided payments, by user id."""
+    ids = sorted(i for i in user_ids if isinstance(i, int))
+    if not ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {int(i): name for i, name in rows}
+
+
+def waiting_requests_count() -> int:
+    """Payments waiting for a second person (the home tile of those who approve)."""
+    require_tenant()
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(PaymentRequest)
+            .where(PaymentRequest.status == RequestStatus.MENUNGGU.value)
+        )
+        or 0
+    )
+
+
+def payment_threshold() -> int:
+    """From this many rupiah a supplier payment waits for a second person."""
+    require_tenant()
+    return int(db.session.scalar(select(_threshold_column())) or DEFAULT_PAYMENT_APPROVAL_THRESHOLD)
+
+
+def set_payment_threshold(amount: Any, *, user_id: int | None = None) -> int:
+    """Change the cooperative's approval threshold for supplier payments (audited)."""
+    require_tenant()
+    threshold = _whole(amount, "payment_approval_threshold", MAX_AMOUNT)
+    current = db.session.scalar(select(PurchasingSettings).with_for_update())
+    before = current.payment_approval_threshold if current is not None else DEFAULT_PAYMENT_APPROVAL_THRESHOLD
+    if current is None:
+        current = PurchasingSettings(payment_approval_threshold=threshold, updated_by=user_id)
+        db.session.add(current)
+    else:
+        current.payment_approval_threshold = threshold
+        current.updated_by = user_id
+        current.updated_at = datetime.now(UTC)
+    db.session.flush()
+    audit.record(
+        "purchasing.settings_changed",
+        "purchasing_settings",
+        current.id,
+        before={"payment_approval_threshold": before},
+        after={"payment_approval_threshold": threshold},
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return threshold
+
+
+# --- returns to the supplier and credit notes ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreditLineInput:
+    """Goods of one receipt line sent back: `quantity` in that line's unit (a karung, a dus)."""
+
+    receipt_line_id: int
+    quantity: int
+
+
+def record_credit(
+    *,
+    number: str,
+    credit_date: date,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    invoice_id: int | None = None,
+    receipt_id: int | None = None,
+    lines: Sequence[CreditLineInput] = (),
+    location_id: int | None = None,
+    note: str | None = None,
+    user_id: int | None = None,
+) -> SupplierCredit:
+    """Record a supplier's credit note (nota kredit) against one invoice, or one receipt not yet
+    invoiced, with the goods sent back (damaged, expired, wrong) or none (a price correction).
+
+    The target is locked, then the receipt lines and the stock balances (product order). Returned
+    goods leave `location_id` (else the receipt's location) through `inventory.take` at the
+    moving-average cost they are carried at, out of the receipt line's lot for lot-kept goods;
+    never more than was received less what went back before, nor more than is on hand there. One
+    entry: Dr Utang Usaha the credit, Cr Persediaan the goods' carried cost, the rest to (or from)
+    Harga Pokok Penjualan as purchase price variance, as an invoice's difference is posted. What
+    remains on the invoice (or unbilled on the receipt) never goes below zero: a credit above it
+    is refused. Everything in one transaction, keyed: the same form again records it once."""
+    require_tenant()
+    key = _key(idempotency_key)
+    text_number = _text(number, "number", 40, required=True)
+    if text_number is None:
+        raise InvariantViolation("a required text came back empty")
+    if not isinstance(credit_date, date):
+        raise _refuse(_l("Tanggal nota kredit wajib diisi."), "credit_date", _l("Wajib diisi."))
+    if credit_date > date.today():
+        raise _refuse(
+            _l("Tanggal nota kredit tidak boleh di masa depan."), "credit_date", _l("Di masa depan.")
+        )
+    crediting = _whole(amount, "amount", MAX_AMOUNT)
+    if reason not in CreditReason.__members__.values():
+        raise _refuse(_l("Pilih alasan nota kredit."), "reason", _l("Pilihan tidak dikenal."))
+    why = _text(note, "note", 200)
+    if reason == CreditReason.LAINNYA and why is None:
+        raise _refuse(_l("Tulis keterangan untuk alasan lainnya."), "note", _l("Wajib diisi."))
+    if (invoice_id is None) == (receipt_id is None):
+        raise InvariantViolation("a credit note is against one invoice or one receipt")
+    repeat = db.session.scalar(select(SupplierCredit).where(SupplierCredit.idempotency_key == key))
+    if repeat is not None:
+        if (repeat.invoice_id, repeat.receipt_id, repeat.amount, repeat.number) != (
+            invoice_id,
+            receipt_id,
+            crediting,
+            text_number,
+        ):
+            raise IdempotencyConflict(_l("Transaksi ini sudah dicatat dengan isi yang berbeda."))
+        return repeat
+    invoice: SupplierInvoice | None = None
+    receipt: GoodsReceipt | None = None
+    if invoice_id is not None:
+        invoice = db.session.scalar(
+            select(SupplierInvoice)
+            .where(SupplierInvoice.id == invoice_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if invoice is None:
+            raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
+        supplier_id, since, open_amount = invoice.supplier_id, invoice.invoice_date, invoice.outstanding
+        receipts_of = list(
+            db.session.scalars(
+                select(GoodsReceipt).where(GoodsReceipt.invoice_id == invoice.id).order_by(GoodsReceipt.id)
+            )
+        )
+    else:
+        receipt = db.session.scalar(
+            select(GoodsReceipt)
+            .where(GoodsReceipt.id == receipt_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if receipt is None:
+            raise NotFound(_l("Penerimaan barang tidak ditemukan."))
+        if receipt.invoice_id is not None:
+            billed = db.session.get(SupplierInvoice, receipt.invoice_id)
+            raise InvalidTransition(
+                _l(
+                    "Penerimaan %(receipt)s sudah ditagih dengan tagihan %(invoice)s; catat nota kreditnya "
+                    "pada tagihan itu.",
+                    receipt=receipt.number,
+                    invoice=billed.number if billed is not None else "",
+                )
+            )
+        supplier_id, since, open_amount = receipt.supplier_id, receipt.received_on, receipt.unbilled
+        receipts_of = [receipt]
+    supplier = get_supplier(supplier_id)
+    if credit_date < since:
+        raise _refuse(
+            _l("Tanggal nota kredit tidak boleh sebelum tanggal tagihan.")
+            if invoice is not None
+            else _l("Tanggal nota kredit tidak boleh sebelum barangnya diterima."),
+            "credit_date",
+            _l("Terlalu awal."),
+        )
+    taken_number = db.session.scalar(
+        select(SupplierCredit.id).where(
+            SupplierCredit.supplier_id == supplier_id, SupplierCredit.number == text_number
+        )
+    )
+    if taken_number is not None:
+        raise _refuse(
+            _l("Nota kredit nomor %(number)s dari pemasok ini sudah dicatat.", number=text_number),
+            "number",
+            _l("Sudah dicatat."),
+        )
+    if crediting > open_amount:
+        raise Overpayment(
+            _l(
+                "Nota kredit %(amount)s melebihi yang masih terutang pada %(document)s, yaitu %(left)s. "
+                "Kelebihan sebagai saldo kredit pada pemasok belum bisa dicatat: catat paling banyak "
+                "%(left)s, dan minta sisanya dipotong dari tagihan berikutnya atau dikembalikan tunai.",
+                amount=format_rupiah(crediting),
+                document=invoice.number if invoice is not None else receipts_of[0].number,
+                left=format_rupiah(open_amount),
+            ),
+            fields={"amount": [str(_l("Paling banyak %(left)s.", left=format_rupiah(open_amount)))]},
+        )
+    wanted = [(i, line) for i, line in enumerate(lines) if line.quantity != 0]
+    if len(wanted) > MAX_LINES:
+        raise _refuse(_l("Paling banyak %(n)s baris.", n=MAX_LINES), "lines", _l("Terlalu banyak."))
+    receipt_ids = [r.id for r in receipts_of]
+    line_rows = {
+        row.id: row
+        for row in db.session.scalars(
+            select(GoodsReceiptLine)
+            .where(
+                GoodsReceiptLine.receipt_id.in_(receipt_ids),
+                GoodsReceiptLine.id.in_([line.receipt_line_id for _i, line in wanted] or [0]),
+            )
+            .order_by(GoodsReceiptLine.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    products = _products([row.product_id for row in line_rows.values()])
+    location = None
+    if wanted:
+        place = location_id if location_id is not None else receipts_of[0].location_id
+        location = db.session.get(Location, place) if isinstance(place, int) else None
+        if location is None:
+            raise _refuse(_l("Pilih lokasi asal barang yang diretur."), "location_id", _l("Tidak ditemukan."))
+    returning: list[tuple[int, GoodsReceiptLine, Product, int, int]] = []  # index, row, product, qty, base
+    seen: set[int] = set()
+    for i, line in wanted:
+        row = line_rows.get(line.receipt_line_id) if isinstance(line.receipt_line_id, int) else None
+        if row is None:
+            raise _refuse(_l("Baris penerimaan tidak dikenal."), f"lines.{i}.quantity", _l("Tidak dikenal."))
+        if row.id in seen:
+            raise _refuse(
+                _l("Satu baris penerimaan tertulis dua kali."), f"lines.{i}.quantity", _l("Dua kali.")
+            )
+        seen.add(row.id)
+        product = products[row.product_id]
+        quantity = _whole(line.quantity, f"lines.{i}.quantity", MAX_QUANTITY)
+        unit_name = row.unit or product.unit
+        if quantity > row.quantity - row.returned:
+            raise _refuse(
+                _l(
+                    "%(name)s: diterima %(received)s %(unit)s, sudah diretur %(returned)s; paling banyak "
+                    "%(left)s %(unit)s lagi yang bisa dikembalikan, bukan %(now)s.",
+                    name=product.name,
+                    received=row.quantity,
+                    returned=row.returned,
+                    left=row.quantity - row.returned,
+                    unit=unit_name,
+                    now=quantity,
+                ),
+                f"lines.{i}.quantity",
+                _l("Paling banyak %(n)s.", n=row.quantity - row.returned),
+            )
+        returning.append((i, row, product, quantity, quantity * _factor(product, row.unit)))
+    goods_cost = 0
+    credit_lines: list[SupplierCreditLine] = []
+    if returning and location is not None:
+        balances = inventory.lock_balances([p.id for _i, _r, p, _q, _b in returning], location.id)
+        for i, row, product, quantity, base in sorted(returning, key=lambda t: (t[2].id, t[1].id)):
+            balance = balances.get(product.id)
+            have = balance.available if balance is not None else 0
+            if balance is None or base > have:
+                raise _refuse(
+                    _l(
+                        "Stok %(name)s di %(location)s hanya %(have)s %(unit)s; tidak bisa meretur %(want)s "
+                        "%(unit)s.",
+                        name=product.name,
+                        location=location.name,
+                        have=have,
+                        want=base,
+                        unit=product.unit,
+                    ),
+                    f"lines.{i}.quantity",
+                    _l("Melebihi stok."),
+                )
+            try:
+                taken = inventory.take(
+                    balance,
+                    base,
+                    kind=MoveKind.RETURN,
+                    on=credit_date,
+                    description=f"Retur ke {supplier.name}, nota kredit {text_number}"[:200],
+                    idempotency_key=f"purchasing:credit:{key}:{row.id}",
+                    user_id=user_id,
+                    lot=row.lot,
+                )
+            except DomainError as err:
+                raise _refuse(err.message, f"lines.{i}.quantity", _l("Melebihi stok.")) from err
+            row.returned += quantity
+            goods_cost += taken.cost
+            credit_lines.append(
+                SupplierCreditLine(
+                    receipt_line_id=row.id,
+                    product_id=product.id,
+                    unit=row.unit,
+                    quantity=quantity,
+                    cost=taken.cost,
+                    lot=row.lot,
+                )
+            )
+    credit_note = SupplierCredit(
+        supplier_id=supplier.id,
+        number=text_number,
+        credit_date=credit_date,
+        amount=crediting,
+        goods_cost=goods_cost,
+        reason=CreditReason(reason).value,
+        note=why,
+        invoice_id=invoice.id if invoice is not None else None,
+        receipt_id=receipt.id if receipt is not None else None,
+        location_id=location.id if location is not None else None,
+        idempotency_key=key,
+        created_by=user_id,
+    )
+    entry_lines = [debit(PAYABLE, crediting)]
+    if goods_cost:
+        entry_lines.append(credit(inventory.INVENTORY, goods_cost))
+    variance = crediting - goods_cost
+    if variance > 0:
+        entry_lines.append(credit(PRICE_VARIANCE, variance))
+    elif variance < 0:
+        entry_lines.append(debit(PRICE_VARIANCE, -variance))
+    ledger.ensure_accounts(PAYABLE, inventory.INVENTORY, PRICE_VARIANCE)
+    entry = ledger.post(
+        NewEntry(
+            entry_date=credit_date,
+            description=f"Nota kredit {text_number} {supplier.name}"[:200],
+            source_module=SOURCE,
+            source_id=key,
+            idempotency_key=f"purchasing:credit:{key}",
+            lines=entry_lines,
+        ),
+        posted_by=user_id,
+    )
+    credit_note.journal_entry_id = entry.id
+    db.session.add(credit_note)
+    db.session.flush()
+    for credit_line in credit_lines:
+        credit_line.credit_id = credit_note.id
+        db.session.add(credit_line)
+    if invoice is not None:
+        invoice.credited += crediting
+    elif receipt is not None:
+        receipt.credited += crediting
+    db.session.flush()
+    audit.record(
+        "purchasing.credit_recorded",
+        "purchasing_invoice" if invoice is not None else "purchasing_receipt",
+        invoice.id if invoice is not None else credit_note.receipt_id,
+        after={
+            "number": text_number,
+            "amount": crediting,
+            "goods_cost": goods_cost,
+            "reason": credit_note.reason,
+            "lines": [[c.receipt_line_id, c.quantity, c.unit, c.cost, c.lot] for c in credit_lines],
+        },
+        actor_id=user_id,
+    )
+    db.session.commit()
+    return credit_note
+
+
+def credits_of(
+    *, invoice_id: int | None = None, receipt_id: int | None = None
+) -> list[tuple[SupplierCredit, list[tuple[SupplierCreditLine, Product]]]]:
+    """The credit notes of an invoice (or of a receipt before it was invoiced), with their goods."""
+    require_tenant()
+    stmt = select(SupplierCredit).order_by(SupplierCredit.id)
+    if invoice_id is not None:
+        stmt = stmt.where(SupplierCredit.invoice_id == invoice_id)
+    else:
+        stmt = stmt.where(SupplierCredit.receipt_id == receipt_id)
+    found = list(db.session.scalars(stmt))
+    goods: dict[int, list[tuple[SupplierCreditLine, Product]]] = defaultdict(list)
+    if found:
+        rows = db.session.execute(
+            select(SupplierCreditLine, Product)
+            .join(
+                Product,
+                (Product.id == SupplierCreditLine.product_id)
+                & (Product.tenant_id == SupplierCreditLine.tenant_id),
+            )
+            .where(SupplierCreditLine.credit_id.in_([c.id for c in found]))
+            .order_by(SupplierCreditLine.id)
+        )
+        for line, product in rows:
+            goods[line.credit_id].append((line, product))
+    return [(c, goods[c.id]) for c in found]
+
+
+def returnable_lines(
+    *, invoice_id: int | None = None, receipt_id: int | None = None
+) -> list[tuple[GoodsReceiptLine, Product, GoodsReceipt]]:
+    """The receipt lines a credit note may send goods back from, with what each could still return."""
+    require_tenant()
+    stmt = (
+        select(GoodsReceiptLine, Product, GoodsReceipt)
+        .join(
+            Product,
+            (Product.id == GoodsReceiptLine.product_id) & (Product.tenant_id == GoodsReceiptLine.tenant_id),
+        )
+        .join(
+            GoodsReceipt,
+            (GoodsReceipt.id == GoodsReceiptLine.receipt_id)
+            & (GoodsReceipt.tenant_id == GoodsReceiptLine.tenant_id),
+        )
+        .order_by(GoodsReceipt.id, GoodsReceiptLine.id)
+        .limit(MAX_LIST)
+    )
+    if invoice_id is not None:
+        stmt = stmt.where(GoodsReceipt.invoice_id == invoice_id)
+    else:
+        stmt = stmt.where(GoodsReceipt.id == receipt_id)
+    return [(line, product, receipt) for line, product, receipt in db.session.execute(stmt)]
 
 
 # --- the payable ledger and its aging --------------------------------------------------------------
@@ -1237,10 +1957,11 @@ def pay_invoice(
 
 @dataclass(frozen=True)
 class LedgerRow:
-    """One event of a supplier's payable: a receipt (+), an invoice difference (±), a payment (−)."""
+    """One event of a supplier's payable: a receipt (+), an invoice difference (±), a payment (−),
+    a credit note (−)."""
 
     day: date
-    kind: str  # receipt, difference, payment
+    kind: str  # receipt, difference, payment, credit
     document: str
     description: str
     amount: int  # signed: what it adds to the payable
@@ -1250,7 +1971,8 @@ class LedgerRow:
 
 def supplier_ledger(supplier_id: int) -> list[LedgerRow]:
     """A supplier's payable as a running balance, oldest first: receipts put goods' value on it,
-    an invoice's difference adjusts it, payments take it down."""
+    an invoice's difference adjusts it, payments and credit notes take it down (a payment still
+    waiting for approval is not on it)."""
     require_tenant()
     events: list[tuple[date, int, str, str, str, int, tuple[str, int] | None]] = []
     for r in db.session.scalars(select(GoodsReceipt).where(GoodsReceipt.supplier_id == supplier_id)):
@@ -1290,6 +2012,19 @@ def supplier_ledger(supplier_id: int) -> list[LedgerRow]:
                 f"{label}{' · ' + p.reference if p.reference else ''}",
                 -p.amount,
                 ("invoice", p.invoice_id),
+            )
+        )
+    for c in db.session.scalars(select(SupplierCredit).where(SupplierCredit.supplier_id == supplier_id)):
+        label = REASON_LABELS[c.reason]
+        events.append(
+            (
+                c.credit_date,
+                3,
+                "credit",
+                c.number,
+                str(_l("Nota kredit: %(reason)s", reason=label)) + (f" · {c.note}" if c.note else ""),
+                -c.amount,
+                ("invoice", c.invoice_id) if c.invoice_id is not None else ("receipt", c.receipt_id or 0),
             )
         )
     events.sort(key=lambda e: (e[0], e[1], e[3]))
@@ -1343,47 +2078,66 @@ class Aging:
 
 
 def aging(as_of: date | None = None) -> Aging:
-    """What purchases owe per supplier, by how late: goods received but not yet invoiced, then each
-    invoice's unpaid part by days past its due date. The total is the purchases' Utang Usaha."""
+    """What purchases owe per supplier, by how late: goods received but not yet invoiced (less
+    what credit notes took off them), then each invoice's unpaid and uncredited part by days past
+    its due date; a payment waiting for approval has not paid anything. The total is the
+    purchases' Utang Usaha. One statement: the buckets are summed in the database."""
     require_tenant()
     day = as_of or date.today()
-    by_supplier: dict[int, AgingRow] = {}
-    amounts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    unbilled = db.session.execute(
-        select(GoodsReceipt.supplier_id, func.sum(GoodsReceipt.total))
-        .where(GoodsReceipt.invoice_id.is_(None))
-        .group_by(GoodsReceipt.supplier_id)
-    )
-    for supplier_id, total in unbilled:
-        amounts[supplier_id]["unbilled"] += int(total)
-    open_invoices = db.session.execute(
+    late = literal(day, Date) - SupplierInvoice.due_on
+    owed = union_all(
         select(
-            SupplierInvoice.supplier_id, SupplierInvoice.due_on, SupplierInvoice.amount - SupplierInvoice.paid
-        ).where(SupplierInvoice.paid < SupplierInvoice.amount)
+            GoodsReceipt.supplier_id.label("supplier_id"),
+            (GoodsReceipt.total - GoodsReceipt.credited).label("left"),
+            literal("unbilled").label("bucket"),
+        ).where(GoodsReceipt.invoice_id.is_(None), GoodsReceipt.credited < GoodsReceipt.total),
+        select(
+            SupplierInvoice.supplier_id,
+            SupplierInvoice.amount - SupplierInvoice.paid - SupplierInvoice.credited,
+            case(
+                (late <= 0, "current"),
+                (late <= 30, "d1_30"),
+                (late <= 60, "d31_60"),
+                (late <= 90, "d61_90"),
+                else_="d90",
+            ),
+        ).where(SupplierInvoice.paid + SupplierInvoice.credited < SupplierInvoice.amount),
+    ).subquery()
+    keys = [k for k, _label in BUCKETS]
+    stmt = (
+        select(
+            Supplier,
+            *(func.coalesce(func.sum(owed.c.left).filter(owed.c.bucket == k), 0) for k in keys),
+        )
+        .join(owed, owed.c.supplier_id == Supplier.id)
+        .group_by(Supplier.id)
     )
-    for supplier_id, due_on, left in open_invoices:
-        amounts[supplier_id][bucket_of(due_on, day)] += int(left)
-    if amounts:
-        for s in db.session.scalars(select(Supplier).where(Supplier.id.in_(list(amounts)))):
-            row = AgingRow(s)
-            for k, v in amounts[s.id].items():
-                row.buckets[k] = v
-            by_supplier[s.id] = row
-    rows = sorted(by_supplier.values(), key=lambda r: (-r.total, r.supplier.name))
-    totals = {k: sum(r.buckets[k] for r in rows) for k, _ in BUCKETS}
+    rows: list[AgingRow] = []
+    for supplier, *sums in db.session.execute(stmt):
+        row = AgingRow(supplier)
+        for k, v in zip(keys, sums, strict=True):
+            row.buckets[k] = int(v)
+        rows.append(row)
+    rows.sort(key=lambda r: (-r.total, r.supplier.name))
+    totals = {k: sum(r.buckets[k] for r in rows) for k in keys}
     return Aging(rows, totals, sum(totals.values()), day)
 
 
 def payables_total() -> int:
     """What purchases owe suppliers now (the home tile): received value plus invoice differences
-    less payments."""
+    less payments and credit notes. One statement."""
     require_tenant()
-    receipts_total = db.session.scalar(select(func.coalesce(func.sum(GoodsReceipt.total), 0)))
-    differences = db.session.scalar(
-        select(func.coalesce(func.sum(SupplierInvoice.amount - SupplierInvoice.received_value), 0))
+    total = db.session.scalar(
+        select(
+            select(func.coalesce(func.sum(GoodsReceipt.total), 0)).scalar_subquery()
+            + select(
+                func.coalesce(func.sum(SupplierInvoice.amount - SupplierInvoice.received_value), 0)
+            ).scalar_subquery()
+            - select(func.coalesce(func.sum(SupplierPayment.amount), 0)).scalar_subquery()
+            - select(func.coalesce(func.sum(SupplierCredit.amount), 0)).scalar_subquery()
+        )
     )
-    paid = db.session.scalar(select(func.coalesce(func.sum(SupplierPayment.amount), 0)))
-    return int(receipts_total or 0) + int(differences or 0) - int(paid or 0)
+    return int(total or 0)
 
 
 def payable_in_books(as_of: date | None = None) -> int:

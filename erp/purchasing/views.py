@@ -1,6 +1,7 @@
 """Pages of purchasing under /k/<slug>/pembelian/: orders, suppliers (list, search, add, edit,
 deactivate, payable ledger, invoices), a new order and its PDF, goods receipt against an order or
-without one, invoices with their payments, and the aging of what is owed."""
+without one, invoices with their payments, payments waiting for a second person's approval (and
+the threshold), returns to the supplier with its credit note, and the aging of what is owed."""
 
 from __future__ import annotations
 
@@ -21,18 +22,21 @@ from core.money import format_rupiah
 from core.permissions import menu_item, requires
 from core.schemas import load_form
 from erp.purchasing import documents, service
-from erp.purchasing.models import OrderStatus
+from erp.purchasing.models import OrderStatus, PaymentRequest
 from erp.purchasing.schemas import (
+    CreditSchema,
     InvoiceSchema,
     OrderSchema,
     PaymentSchema,
     ReceiveSchema,
+    RejectSchema,
     SupplierActiveSchema,
     SupplierSchema,
+    ThresholdSchema,
     flat_errors,
     gather_rows,
 )
-from erp.purchasing.service import OrderLineInput, ReceiptLineInput
+from erp.purchasing.service import CreditLineInput, OrderLineInput, ReceiptLineInput
 
 bp = Blueprint("purchasing", __name__)
 
@@ -43,6 +47,12 @@ tile(
     service.payables_total,
     endpoint="purchasing.payables",
     money=True,
+)
+tile(
+    _l("Pembayaran pemasok menunggu persetujuan"),
+    "purchasing.approve",
+    service.waiting_requests_count,
+    endpoint="purchasing.approvals",
 )
 
 NEW_ROWS = 6
@@ -55,6 +65,8 @@ def purchasing_labels() -> dict[str, Any]:
         "statuses": service.STATUS_LABELS,
         "methods": service.METHOD_LABELS,
         "buckets": service.BUCKETS,
+        "requests": service.REQUEST_LABELS,
+        "reasons": service.REASON_LABELS,
     }
 
 
@@ -355,6 +367,7 @@ def receipt(receipt_id: int) -> Any:
         invoice=service.get_invoice(found.invoice_id) if found.invoice_id else None,
         location=next((loc for loc in service.locations() if loc.id == found.location_id), None),
         lines=service.receipt_lines(found.id),
+        credits=service.credits_of(receipt_id=found.id),
     )
 
 
@@ -496,6 +509,7 @@ def invoice(invoice_id: int) -> Any:
 
 def _invoice_page(invoice_id: int, errors: dict[str, Any], values: dict[str, Any], status: int) -> Any:
     found = service.get_invoice(invoice_id)
+    requests = service.payment_requests(invoice_id=found.id)
     return (
         render_template(
             "purchasing/invoice.html",
@@ -503,6 +517,13 @@ def _invoice_page(invoice_id: int, errors: dict[str, Any], values: dict[str, Any
             supplier=service.get_supplier(found.supplier_id),
             receipts=[r for r in service.receipts(supplier_id=found.supplier_id) if r.invoice_id == found.id],
             payments=service.payments_of(found.id),
+            requests=requests,
+            waiting_total=sum(r.amount for r, _i, _s in requests if r.status == "menunggu"),
+            people=service.people_named(
+                {r.requested_by for r, _i, _s in requests} | {r.decided_by or 0 for r, _i, _s in requests}
+            ),
+            credits=service.credits_of(invoice_id=found.id),
+            threshold=service.payment_threshold(),
             errors=errors,
             values=values,
             today=date.today(),
@@ -533,8 +554,209 @@ def pay_invoice(invoice_id: int) -> Any:
             raise
         return _invoice_page(invoice_id, refused(err), request.form.to_dict(), 422)
     amount = format_rupiah(payment.amount, str(get_locale() or "id"))
-    flash(_("Pembayaran %(amount)s dicatat.", amount=amount))
+    if isinstance(payment, PaymentRequest):
+        if payment.status == "menunggu":
+            flash(
+                _(
+                    "Pembayaran %(amount)s mencapai batas %(limit)s, jadi menunggu persetujuan orang kedua "
+                    "(ketua, bendahara atau manajer). Uang belum keluar dan sisa tagihan belum berubah.",
+                    amount=amount,
+                    limit=format_rupiah(service.payment_threshold(), str(get_locale() or "id")),
+                )
+            )
+        else:
+            flash(_("Permintaan pembayaran %(amount)s ini sudah diputuskan.", amount=amount))
+    else:
+        flash(_("Pembayaran %(amount)s dicatat.", amount=amount))
     return redirect(url_for("purchasing.invoice", invoice_id=invoice_id), 303)
+
+
+# --- payments waiting for approval ---
+
+
+@bp.get("/k/<tenant_slug>/pembelian/persetujuan")
+@requires("purchasing.approve")
+def approvals() -> Any:
+    return _approvals_page({}, {}, 200)
+
+
+def _approvals_page(errors: dict[str, Any], values: dict[str, Any], status: int) -> Any:
+    requests = service.payment_requests()
+    return (
+        render_template(
+            "purchasing/approvals.html",
+            waiting=[r for r in requests if r[0].status == "menunggu"],
+            decided=[r for r in requests if r[0].status != "menunggu"][-30:][::-1],
+            threshold=service.payment_threshold(),
+            people=service.people_named(
+                {r.requested_by for r, _i, _s in requests} | {r.decided_by or 0 for r, _i, _s in requests}
+            ),
+            errors=errors,
+            values=values,
+        ),
+        status,
+    )
+
+
+def _back_after_decision(invoice_id: int) -> Any:
+    if request.form.get("kembali") == "tagihan":
+        return redirect(url_for("purchasing.invoice", invoice_id=invoice_id), 303)
+    return redirect(url_for("purchasing.approvals"), 303)
+
+
+@bp.post("/k/<tenant_slug>/pembelian/persetujuan/<int:request_id>/setujui")
+@requires("purchasing.approve")
+def approve_payment(request_id: int) -> Any:
+    try:
+        decided = service.approve_payment(request_id, user_id=current_user.id)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        refused(err)
+        invoice_id = service.request_invoice_id(request_id)
+    else:
+        invoice_id = decided.invoice_id
+        amount = format_rupiah(decided.amount, str(get_locale() or "id"))
+        flash(_("Pembayaran %(amount)s disetujui dan dibukukan.", amount=amount))
+    return _back_after_decision(invoice_id)
+
+
+@bp.post("/k/<tenant_slug>/pembelian/persetujuan/<int:request_id>/tolak")
+@requires("purchasing.approve")
+def reject_payment(request_id: int) -> Any:
+    invoice_id = service.request_invoice_id(request_id)
+    try:
+        data = load_form(RejectSchema())
+        decided = service.reject_payment(request_id, data["reason"], user_id=current_user.id)
+    except ValidationError:
+        flash(_("Tulis alasan penolakan."), "error")
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        refused(err)
+    else:
+        amount = format_rupiah(decided.amount, str(get_locale() or "id"))
+        flash(_("Pembayaran %(amount)s ditolak; tidak ada uang keluar.", amount=amount))
+    return _back_after_decision(invoice_id)
+
+
+@bp.post("/k/<tenant_slug>/pembelian/persetujuan/batas")
+@requires("purchasing.settings")
+def set_threshold() -> Any:
+    try:
+        data = load_form(ThresholdSchema())
+        threshold = service.set_payment_threshold(data["payment_approval_threshold"], user_id=current_user.id)
+    except ValidationError as err:
+        return _approvals_page(form_messages(err), request.form.to_dict(), 422)
+    except DomainError as err:
+        return _approvals_page(refused(err), request.form.to_dict(), 422)
+    flash(
+        _(
+            "Pembayaran pemasok mulai %(limit)s kini perlu persetujuan orang kedua.",
+            limit=format_rupiah(threshold, str(get_locale() or "id")),
+        )
+    )
+    return redirect(url_for("purchasing.approvals"), 303)
+
+
+# --- returns to the supplier and credit notes ---
+
+
+@bp.get("/k/<tenant_slug>/pembelian/tagihan/<int:invoice_id>/nota-kredit")
+@requires("purchasing.return")
+def new_invoice_credit(invoice_id: int) -> Any:
+    return _credit_form({"invoice_id": invoice_id}, {}, {}, 200)
+
+
+@bp.get("/k/<tenant_slug>/pembelian/penerimaan/<int:receipt_id>/nota-kredit")
+@requires("purchasing.return")
+def new_receipt_credit(receipt_id: int) -> Any:
+    return _credit_form({"receipt_id": receipt_id}, {}, {}, 200)
+
+
+def _credit_form(target: dict[str, int], errors: dict[str, Any], values: dict[str, Any], status: int) -> Any:
+    invoice = service.get_invoice(target["invoice_id"]) if "invoice_id" in target else None
+    receipt = service.get_receipt(target["receipt_id"]) if "receipt_id" in target else None
+    if receipt is not None and receipt.invoice_id is not None:
+        return redirect(url_for("purchasing.new_invoice_credit", invoice_id=receipt.invoice_id), 303)
+    supplier_id = invoice.supplier_id if invoice is not None else receipt.supplier_id  # type: ignore[union-attr]
+    lines = service.returnable_lines(**target)
+    return (
+        render_template(
+            "purchasing/credit_new.html",
+            invoice=invoice,
+            receipt=receipt,
+            open_amount=invoice.outstanding if invoice is not None else receipt.unbilled,  # type: ignore[union-attr]
+            supplier=service.get_supplier(supplier_id),
+            lines=lines,
+            default_location=lines[0][2].location_id if lines else None,
+            locations=service.locations(),
+            values=values,
+            errors=errors,
+            today=date.today(),
+        ),
+        status,
+    )
+
+
+@bp.post("/k/<tenant_slug>/pembelian/tagihan/<int:invoice_id>/nota-kredit")
+@requires("purchasing.return")
+def record_invoice_credit(invoice_id: int) -> Any:
+    service.get_invoice(invoice_id)
+    return _record_credit({"invoice_id": invoice_id})
+
+
+@bp.post("/k/<tenant_slug>/pembelian/penerimaan/<int:receipt_id>/nota-kredit")
+@requires("purchasing.return")
+def record_receipt_credit(receipt_id: int) -> Any:
+    service.get_receipt(receipt_id)
+    return _record_credit({"receipt_id": receipt_id})
+
+
+def _record_credit(target: dict[str, int]) -> Any:
+    raw, positions = gather_rows(CreditSchema())
+    values = {**request.form.to_dict(), "rows": _posted_rows()}
+    try:
+        data = CreditSchema().load(raw)
+        credit_note = service.record_credit(
+            **target,
+            number=data["number"],
+            credit_date=data["credit_date"],
+            amount=data["amount"],
+            reason=data["reason"],
+            note=data["note"],
+            location_id=data["location_id"],
+            lines=[CreditLineInput(r["receipt_line_id"], r["quantity"]) for r in data["lines"]],
+            idempotency_key=data["idempotency_key"],
+            user_id=current_user.id,
+        )
+    except ValidationError as err:
+        return _credit_form(target, flat_errors(err.normalized_messages(), positions), values, 422)
+    except DomainError as err:
+        if err.status == 404:
+            raise
+        return _credit_form(target, flat_errors(refused(err), positions), values, 422)
+    amount = format_rupiah(credit_note.amount, str(get_locale() or "id"))
+    if credit_note.goods_cost:
+        flash(
+            _(
+                "Nota kredit %(number)s dicatat: utang berkurang %(amount)s dan barang yang diretur "
+                "keluar dari stok.",
+                number=credit_note.number,
+                amount=amount,
+            )
+        )
+    else:
+        flash(
+            _(
+                "Nota kredit %(number)s dicatat: utang berkurang %(amount)s.",
+                number=credit_note.number,
+                amount=amount,
+            )
+        )
+    if credit_note.invoice_id is not None:
+        return redirect(url_for("purchasing.invoice", invoice_id=credit_note.invoice_id), 303)
+    return redirect(url_for("purchasing.receipt", receipt_id=credit_note.receipt_id), 303)
 
 
 @bp.get("/k/<tenant_slug>/pembelian/utang")

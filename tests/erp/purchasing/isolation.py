@@ -1,5 +1,7 @@
 """The purchasing seeder for the tenant isolation suite: a supplier named with the marker, an
-order partly received (a receipt line), a receipt invoiced with a difference, and a payment."""
+order partly received (a receipt line), a receipt invoiced with a difference, a payment, the
+cooperative's own approval threshold, a payment waiting for approval, and a credit note with goods
+sent back."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import date
 from erp.inventory import service as inventory
 from erp.inventory.models import LocationKind
 from erp.purchasing import service
-from erp.purchasing.service import OrderLineInput, ReceiptLineInput
+from erp.purchasing.service import CreditLineInput, OrderLineInput, ReceiptLineInput
 from tenants.models import Cooperative
 
 
@@ -48,5 +50,26 @@ def seed_purchasing(coop: Cooperative, marker: str, user_id: int) -> None:
         method="bank",
         reference=f"TRF-{marker}"[:60],
         idempotency_key=f"seed-pay-{coop.id}-{marker}"[:64],
+        user_id=user_id,
+    )
+    service.set_payment_threshold(200_000, user_id=user_id)
+    service.pay_invoice(
+        invoice.id,
+        300_000,
+        method="kas",
+        reference=f"BG-{marker}"[:60],
+        idempotency_key=f"seed-req-{coop.id}-{marker}"[:64],
+        user_id=user_id,
+    )
+    receipt_line = service.receipt_lines(receipt.id)[0][0]
+    service.record_credit(
+        invoice_id=invoice.id,
+        number=f"NK-{marker}"[:40],
+        credit_date=date.today(),
+        amount=50_000,
+        reason="rusak",
+        note=f"Retur {marker}",
+        lines=[CreditLineInput(receipt_line.id, 1)],
+        idempotency_key=f"seed-nk-{coop.id}-{marker}"[:64],
         user_id=user_id,
     )

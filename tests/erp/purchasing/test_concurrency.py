@@ -83,3 +83,55 @@ def test_the_same_payment_sent_twice_at_once_is_paid_once(buying, app):
     assert service.get_invoice(invoice.id).paid == 400_000
     assert db.session.scalar(select(func.count()).select_from(SupplierPayment)) == 1
     assert ledger.account_balance("2-1300", date.today()) == 600_000
+
+
+def test_approvers_racing_on_one_waiting_payment_post_it_once(buying, app):
+    from erp.purchasing.models import PaymentRequest
+    from erp.purchasing.service import AlreadyDecided
+    from tests.conftest import make_user
+
+    invoice = _invoice(buying, 30_000_000)
+    maker = make_user("Bendahara")
+    checkers = [make_user(f"Penyetuju {i}") for i in range(4)]
+    waiting = service.pay_invoice(
+        invoice.id, 20_000_000, method="kas", idempotency_key=key(), user_id=maker.id
+    )
+    db.session.commit()
+    barrier = threading.Barrier(len(checkers) + 1)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def decide(user_id: int | None, approve: bool) -> None:
+        with app.app_context(), tenant(buying.shop.coop.id):
+            barrier.wait()
+            try:
+                if approve:
+                    service.approve_payment(waiting.id, user_id=user_id)
+                else:
+                    service.reject_payment(waiting.id, "dobel", user_id=user_id)
+                result = "approved" if approve else "rejected"
+            except AlreadyDecided:
+                db.session.rollback()
+                result = "late"
+            except Exception as err:  # any other failure fails the test
+                db.session.rollback()
+                result = repr(err)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    jobs = [(c.id, True) for c in checkers] + [(checkers[0].id, False)]
+    threads = [threading.Thread(target=decide, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    decided = [o for o in outcomes if o != "late"]
+    assert len(decided) == 1 and set(outcomes) <= {"approved", "rejected", "late"}, outcomes
+    db.session.expire_all()
+    request = db.session.get(PaymentRequest, waiting.id)
+    paid = 20_000_000 if request.status == "disetujui" else 0
+    assert service.get_invoice(invoice.id).paid == paid
+    assert db.session.scalar(select(func.coalesce(func.sum(SupplierPayment.amount), 0))) == paid
+    assert ledger.account_balance("2-1300", date.today()) == 30_000_000 - paid

@@ -156,3 +156,101 @@ def test_roles_outside_purchasing_are_refused_and_the_menu_shows_it_to_those_ins
     assert (
         client.post(f"/k/{coop.slug}/pembelian/pemasok", {"name": "X", "kind": "lainnya"}).status_code == 403
     )
+
+
+def _invoiced(coop, buying, amount: int):
+    from erp.purchasing.service import ReceiptLineInput
+
+    with tenant(coop.id):
+        receipt = service.receive_goods(
+            supplier_id=buying.supplier.id,
+            location_id=buying.shop.gudang.id,
+            lines=[
+                ReceiptLineInput(
+                    quantity=amount // 600_000, product_id=buying.rice.id, unit="karung", unit_price=600_000
+                )
+            ],
+            idempotency_key=f"view-gr-{coop.id}-{amount}",
+        )
+        invoice = service.record_invoice(
+            buying.supplier.id, [receipt.id], number=f"F-{amount}", invoice_date=date.today(), amount=amount
+        )
+        line = service.receipt_lines(receipt.id)[0][0]
+        return invoice.id, line.id
+
+
+def test_a_large_payment_waits_for_a_second_person_who_approves_it_on_the_list(app, client, make_client):
+    coop = make_cooperative()
+    buying = set_up_buying(coop)
+    bendahara = add_staff(coop, "bendahara")
+    ketua = add_staff(coop, "ketua")
+    invoice_id, _line = _invoiced(coop, buying, 18_000_000)
+    base = f"/k/{coop.slug}/pembelian"
+    client.login(db.session.get(User, bendahara.id))
+    page = client.get(f"{base}/tagihan/{invoice_id}").get_data(as_text=True)
+    asked = client.post(
+        f"{base}/tagihan/{invoice_id}/bayar",
+        {"idempotency_key": _key(page), "amount": "12.000.000", "method": "bank", "reference": "BG 1188"},
+    )
+    assert asked.status_code == 303
+    page = client.get(asked.location).get_data(as_text=True)
+    assert "menunggu persetujuan orang kedua" in page and "Setujui" not in page
+    assert _count(coop, SupplierPayment) == 0
+    own = client.get(f"{base}/persetujuan").get_data(as_text=True)
+    assert "Anda yang mengajukan" in own
+    from erp.purchasing.models import PaymentRequest
+
+    with tenant(coop.id):
+        request_id = db.session.scalar(select(PaymentRequest.id))
+    assert client.post(f"{base}/persetujuan/{request_id}/setujui").status_code == 303
+    assert _count(coop, SupplierPayment) == 0  # the maker's own approval was refused
+
+    checker = make_client()
+    checker.login(db.session.get(User, ketua.id))
+    listing = checker.get(f"{base}/persetujuan").get_data(as_text=True)
+    assert "Rp 12.000.000" in listing and "BG 1188" in listing and "style=" not in listing
+    assert checker.post(f"{base}/persetujuan/{request_id}/setujui").status_code == 303
+    assert _count(coop, SupplierPayment) == 1
+    invoice_page = checker.get(f"{base}/tagihan/{invoice_id}").get_data(as_text=True)
+    assert "Rp 6.000.000" in invoice_page and "disetujui" in invoice_page
+    bad = checker.post(f"{base}/persetujuan/batas", {"payment_approval_threshold": "0"})
+    assert bad.status_code == 422
+    assert (
+        checker.post(f"{base}/persetujuan/batas", {"payment_approval_threshold": "5.000.000"}).status_code
+        == 303
+    )
+    with tenant(coop.id):
+        assert service.payment_threshold() == 5_000_000
+
+
+def test_the_gudang_sends_sacks_back_with_the_credit_note_and_too_many_comes_back_with_what_is_left(
+    app, client
+):
+    coop = make_cooperative()
+    buying = set_up_buying(coop)
+    gudang = add_staff(coop, "gudang")
+    invoice_id, line_id = _invoiced(coop, buying, 3_000_000)  # 5 karung
+    base = f"/k/{coop.slug}/pembelian"
+    client.login(db.session.get(User, gudang.id))
+    form = client.get(f"{base}/tagihan/{invoice_id}/nota-kredit").get_data(as_text=True)
+    assert "Beras Medium Curah" in form and "paling banyak 5" in form and "style=" not in form
+    sent = {
+        "idempotency_key": _key(form),
+        "number": "NK/BLG/5",
+        "credit_date": date.today().isoformat(),
+        "amount": "1.200.000",
+        "reason": "rusak",
+        "lines-0-receipt_line_id": str(line_id),
+        "lines-0-quantity": "6",
+    }
+    too_many = client.post(f"{base}/tagihan/{invoice_id}/nota-kredit", sent)
+    assert too_many.status_code == 422 and "paling banyak 5" in too_many.get_data(as_text=True)
+    from erp.purchasing.models import SupplierCredit
+
+    assert _count(coop, SupplierCredit) == 0
+    done = client.post(f"{base}/tagihan/{invoice_id}/nota-kredit", {**sent, "lines-0-quantity": "2"})
+    assert done.status_code == 303
+    page = client.get(done.location).get_data(as_text=True)
+    assert "NK/BLG/5" in page and "Rp 1.800.000" in page and "2 karung" in page
+    supplier_page = client.get(f"{base}/pemasok/{buying.supplier.id}").get_data(as_text=True)
+    assert "Nota kredit: Barang rusak" in supplier_page
