@@ -22,7 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, case, cast, func, literal, or_, select, union_all
+from sqlalchemy import Date, Integer, case, cast, func, literal, or_, select, text, union_all
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from core import audit
 from core.db import db
@@ -1199,19 +1201,21 @@ def pay_invoice(
         raise _refuse(_l("Tanggal bayar tidak boleh di masa depan."), "paid_on", _l("Di masa depan."))
     # the threshold rides along with the lock (one round trip); what waits and what repeats is read
     # after the lock is held, so it sees whatever the payment before this one committed
+    # (plain columns, not the mapped invoice: a payment needs only these, and the session's copy
+    # of the invoice, if any, expires at commit)
     found = db.session.execute(
-        select(SupplierInvoice, Supplier.name, _threshold_column())
+        select(*_OPEN_COLUMNS, Supplier.name, _threshold_column())
         .join(
             Supplier,
             (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
         )
         .where(SupplierInvoice.id == invoice_id)
         .with_for_update(of=SupplierInvoice)
-        .execution_options(populate_existing=True)
     ).first()
     if found is None:
         raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
-    invoice, supplier_name, threshold = found
+    invoice = _OpenInvoice(*found[: len(_OPEN_COLUMNS)])
+    supplier_name, threshold = found[len(_OPEN_COLUMNS) :]
     paid_id, request_id, waiting = db.session.execute(
         select(
             select(SupplierPayment.id).where(SupplierPayment.idempotency_key == key).scalar_subquery(),
@@ -1240,6 +1244,36 @@ def pay_invoice(
     return payment
 
 
+@dataclass(frozen=True)
+class _OpenInvoice:
+    """What paying needs of a locked invoice."""
+
+    id: int
+    tenant_id: int
+    supplier_id: int
+    number: str
+    invoice_date: date
+    amount: int
+    paid: int
+    credited: int
+
+    @property
+    def outstanding(self) -> int:
+        return self.amount - self.paid - self.credited
+
+
+_OPEN_COLUMNS = (
+    SupplierInvoice.id,
+    SupplierInvoice.tenant_id,
+    SupplierInvoice.supplier_id,
+    SupplierInvoice.number,
+    SupplierInvoice.invoice_date,
+    SupplierInvoice.amount,
+    SupplierInvoice.paid,
+    SupplierInvoice.credited,
+)
+
+
 def _threshold_column() -> Any:
     return func.coalesce(
         select(PurchasingSettings.payment_approval_threshold).scalar_subquery(),
@@ -1264,7 +1298,7 @@ def _repeated_payment(
     return first
 
 
-def _refuse_above_remainder(invoice: SupplierInvoice, paying: int, waiting: int) -> None:
+def _refuse_above_remainder(invoice: SupplierInvoice | _OpenInvoice, paying: int, waiting: int) -> None:
     left = invoice.outstanding - waiting
     if paying <= left:
         return
@@ -1292,7 +1326,7 @@ def _refuse_above_remainder(invoice: SupplierInvoice, paying: int, waiting: int)
 
 
 def _write_payment(
-    invoice: SupplierInvoice,
+    invoice: SupplierInvoice | _OpenInvoice,
     supplier_name: str,
     paying: int,
     method: str,
@@ -1315,36 +1349,63 @@ def _write_payment(
         ),
         posted_by=approved_by or created_by,
     )
-    invoice.paid += paying
-    if invoice.paid + invoice.credited > invoice.amount:
+    if invoice.paid + paying + invoice.credited > invoice.amount:
         raise InvariantViolation("an invoice was paid above its amount")
-    payment = SupplierPayment(
-        invoice_id=invoice.id,
-        supplier_id=invoice.supplier_id,
-        amount=paying,
-        method=method,
-        reference=ref,
-        paid_on=day,
-        idempotency_key=key,
-        journal_entry_id=entry.id,
-        created_by=created_by,
-        approved_by=approved_by,
+    payment = db.session.scalar(
+        select(SupplierPayment).from_statement(_PAY_STATEMENT),
+        {
+            "tenant_id": invoice.tenant_id,
+            "invoice_id": invoice.id,
+            "amount": paying,
+            "method": method,
+            "reference": ref,
+            "paid_on": day,
+            "idempotency_key": key,
+            "journal_entry_id": entry.id,
+            "created_by": created_by,
+            "approved_by": approved_by,
+        },
     )
-    db.session.add(payment)
-    db.session.flush()
+    if payment is None:
+        raise InvariantViolation("the locked invoice was not there to pay")
+    before = invoice.paid
+    # the statement raised `paid` in the database; a copy of the invoice the session holds takes
+    # the new value as it is there
+    held = db.session.identity_map.get(identity_key(SupplierInvoice, invoice.id))
+    if held is not None:
+        set_committed_value(held, "paid", before + paying)
     audit.record(
         "purchasing.invoice_paid",
         "purchasing_invoice",
         invoice.id,
-        before={"paid": invoice.paid - paying},
-        after={"paid": invoice.paid, "amount": paying, "method": method, "reference": ref},
+        before={"paid": before},
+        after={"paid": before + paying, "amount": paying, "method": method, "reference": ref},
         actor_id=approved_by or created_by,
     )
     return payment
 
 
+# One statement raises the locked invoice's `paid` and writes the payment (the database checks
+# that paid + credited stays within the amount); the ORM would send two.
+_PAY_STATEMENT = text(
+    """
+    WITH settled AS (
+        UPDATE purchasing_invoices SET paid = paid + :amount
+        WHERE tenant_id = :tenant_id AND id = :invoice_id
+        RETURNING tenant_id, id, supplier_id
+    )
+    INSERT INTO purchasing_payments (tenant_id, invoice_id, supplier_id, amount, method, reference,
+                                     paid_on, idempotency_key, journal_entry_id, created_by, approved_by)
+    SELECT tenant_id, id, supplier_id, :amount, :method, :reference, :paid_on, :idempotency_key,
+           :journal_entry_id, :created_by, :approved_by
+    FROM settled
+    RETURNING *
+    """
+).columns(*SupplierPayment.__table__.c)
+
+
 def _request_payment(
-    invoice: SupplierInvoice,
+    invoice: _OpenInvoice,
     paying: int,
     method: str,
     ref: str | None,
@@ -1473,6 +1534,7 @@ def approve_payment(request_id: int, *, user_id: int, on: date | None = None) ->
         created_by=request.requested_by,
         approved_by=user_id,
     )
+    db.session.flush()
     request.status = RequestStatus.DISETUJUI.value
     request.decided_by = user_id
     request.decided_at = datetime.now(UTC)
@@ -1974,17 +2036,25 @@ def supplier_ledger(supplier_id: int) -> list[LedgerRow]:
     an invoice's difference adjusts it, payments and credit notes take it down (a payment still
     waiting for approval is not on it)."""
     require_tenant()
-    events: list[tuple[date, int, str, str, str, int, tuple[str, int] | None]] = []
+    events: list[tuple[date, tuple[int, float], str, str, str, int, tuple[str, int] | None]] = []
     for r in db.session.scalars(select(GoodsReceipt).where(GoodsReceipt.supplier_id == supplier_id)):
         events.append(
-            (r.received_on, 0, "receipt", r.number, str(_l("Barang diterima")), r.total, ("receipt", r.id))
+            (
+                r.received_on,
+                (0, r.created_at.timestamp()),
+                "receipt",
+                r.number,
+                str(_l("Barang diterima")),
+                r.total,
+                ("receipt", r.id),
+            )
         )
     for inv in db.session.scalars(select(SupplierInvoice).where(SupplierInvoice.supplier_id == supplier_id)):
         if inv.difference:
             events.append(
                 (
                     inv.invoice_date,
-                    1,
+                    (1, inv.created_at.timestamp()),
                     "difference",
                     inv.number,
                     str(_l("Selisih tagihan: %(note)s", note=inv.difference_note or "")),
@@ -2006,7 +2076,7 @@ def supplier_ledger(supplier_id: int) -> list[LedgerRow]:
         events.append(
             (
                 p.paid_on,
-                2,
+                (2, p.created_at.timestamp()),
                 "payment",
                 number,
                 f"{label}{' · ' + p.reference if p.reference else ''}",
@@ -2019,7 +2089,7 @@ def supplier_ledger(supplier_id: int) -> list[LedgerRow]:
         events.append(
             (
                 c.credit_date,
-                3,
+                (2, c.created_at.timestamp()),
                 "credit",
                 c.number,
                 str(_l("Nota kredit: %(reason)s", reason=label)) + (f" · {c.note}" if c.note else ""),
@@ -2027,6 +2097,7 @@ def supplier_ledger(supplier_id: int) -> list[LedgerRow]:
                 ("invoice", c.invoice_id) if c.invoice_id is not None else ("receipt", c.receipt_id or 0),
             )
         )
+    # same day: receipts, then invoice differences, then payments and credit notes as recorded
     events.sort(key=lambda e: (e[0], e[1], e[3]))
     rows: list[LedgerRow] = []
     balance = 0
