@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from core.db import db
+from erp.inventory import service as inventory
 from erp.ledger import service as ledger
 from erp.purchasing import service
 from erp.purchasing.models import SupplierPayment
@@ -135,3 +136,58 @@ def test_approvers_racing_on_one_waiting_payment_post_it_once(buying, app):
     assert service.get_invoice(invoice.id).paid == paid
     assert db.session.scalar(select(func.coalesce(func.sum(SupplierPayment.amount), 0))) == paid
     assert ledger.account_balance("2-1300", date.today()) == 30_000_000 - paid
+
+
+def test_payments_and_credit_notes_racing_on_one_invoice_never_take_it_below_zero(buying, app):
+    from erp.purchasing.models import SupplierCredit
+    from erp.purchasing.service import CreditLineInput
+
+    invoice = _invoice(buying, 1_000_000)  # 100 kg of rice at 10.000
+    line = service.receipt_lines(service.receipts(supplier_id=buying.supplier.id)[0].id)[0][0]
+    db.session.commit()
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def act(n: int) -> None:
+        with app.app_context(), tenant(buying.shop.coop.id):
+            barrier.wait()
+            try:
+                if n < 3:
+                    service.pay_invoice(invoice.id, 300_000, method="kas", idempotency_key=key())
+                else:
+                    service.record_credit(
+                        invoice_id=invoice.id,
+                        number=f"NK-RACE-{n}",
+                        credit_date=date.today(),
+                        amount=300_000,
+                        reason="rusak",
+                        lines=[CreditLineInput(line.id, 30)],
+                        idempotency_key=key(),
+                    )
+                result = "ok"
+            except Overpayment:
+                db.session.rollback()
+                result = "refused"
+            except Exception as err:  # any other failure fails the test
+                db.session.rollback()
+                result = repr(err)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=act, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 3 and outcomes.count("refused") == 3, outcomes
+    db.session.expire_all()
+    found = service.get_invoice(invoice.id)
+    credits = db.session.scalar(select(func.coalesce(func.sum(SupplierCredit.amount), 0)))
+    paid = db.session.scalar(select(func.coalesce(func.sum(SupplierPayment.amount), 0)))
+    assert (found.paid, found.credited) == (paid, credits) and paid + credits == 900_000
+    assert ledger.account_balance("2-1300", date.today()) == 100_000
+    assert ledger.account_balance("1-1500", date.today()) == inventory.stock_value()
+    assert inventory.on_hand(buying.rice.id) == 100 - credits // 10_000
