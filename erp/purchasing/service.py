@@ -1577,7 +1577,8 @@ def reject_payment(request_id: int, reason: Any, *, user_id: int) -> PaymentRequ
 def payment_requests(
     *, invoice_id: int | None = None, waiting_only: bool = False
 ) -> list[tuple[PaymentRequest, SupplierInvoice, Supplier]]:
-    """Payment requests with their invoices and suppliers, oldest waiting first."""
+    """Payment requests with their invoices and suppliers: those waiting, oldest first, then the
+    decided ones, newest first."""
     require_tenant()
     stmt = (
         select(PaymentRequest, SupplierInvoice, Supplier)
@@ -1590,7 +1591,13 @@ def payment_requests(
             Supplier,
             (Supplier.id == PaymentRequest.supplier_id) & (Supplier.tenant_id == PaymentRequest.tenant_id),
         )
-        .order_by(PaymentRequest.status != RequestStatus.MENUNGGU.value, PaymentRequest.id)
+        .order_by(
+            PaymentRequest.status != RequestStatus.MENUNGGU.value,
+            case(
+                (PaymentRequest.status == RequestStatus.MENUNGGU.value, PaymentRequest.id),
+                else_=-PaymentRequest.id,
+            ),
+        )
         .limit(MAX_LIST)
     )
     if invoice_id is not None:

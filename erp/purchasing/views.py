@@ -586,7 +586,7 @@ def _approvals_page(errors: dict[str, Any], values: dict[str, Any], status: int)
         render_template(
             "purchasing/approvals.html",
             waiting=[r for r in requests if r[0].status == "menunggu"],
-            decided=[r for r in requests if r[0].status != "menunggu"][-30:][::-1],
+            decided=[r for r in requests if r[0].status != "menunggu"][:30],
             threshold=service.payment_threshold(),
             people=service.people_named(
                 {r.requested_by for r, _i, _s in requests} | {r.decided_by or 0 for r, _i, _s in requests}

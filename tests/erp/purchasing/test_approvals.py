@@ -188,3 +188,21 @@ def test_the_threshold_is_the_cooperatives_own_and_audited(buying, people):
     assert db.session.scalar(
         select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "purchasing.settings_changed")
     )
+
+
+def test_the_list_shows_what_waits_oldest_first_then_what_was_decided_newest_first(buying, people):
+    maker, checker, _other = people
+    invoice = _invoice(buying, 60_000_000)
+    made = [
+        service.pay_invoice(invoice.id, 10_000_000, method="kas", idempotency_key=key(), user_id=maker.id)
+        for _ in range(4)
+    ]
+    service.approve_payment(made[0].id, user_id=checker.id)
+    service.reject_payment(made[2].id, "dobel", user_id=checker.id)
+    listed = [(r.id, r.status) for r, _i, _s in service.payment_requests()]
+    assert listed == [
+        (made[1].id, "menunggu"),
+        (made[3].id, "menunggu"),
+        (made[2].id, "ditolak"),
+        (made[0].id, "disetujui"),
+    ]
