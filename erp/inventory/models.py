@@ -85,6 +85,11 @@ class Product(TenantScoped, Base):
         ),
         CheckConstraint("commodity_units > 0", name="commodity_units_positive"),
         CheckConstraint("reorder_point IS NULL OR reorder_point >= 0", name="reorder_point_not_negative"),
+        CheckConstraint(
+            "photo_key IS NULL OR (photo_key ~ '^[0-9]{1,19}/[0-9a-f]{32}$' "
+            "AND split_part(photo_key, '/', 1) = tenant_id::text)",
+            name="photo_key_of_tenant",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -101,6 +106,8 @@ class Product(TenantScoped, Base):
     commodity_units: Mapped[int] = mapped_column(BigInteger, default=1, server_default=text("1"))
     # on hand (all locations) at or below which the product is listed for reordering
     reorder_point: Mapped[int | None] = mapped_column(BigInteger)
+    # the product's photo in erp.inventory.photos' store (`<tenant_id>/<32 hex>`), or None
+    photo_key: Mapped[str | None] = mapped_column(String(52))
     # stock is kept per lot (batch) with its expiry and sold first-expiry-first-out: food and
     # medicine; switched only while nothing is on hand, so lots always add up to the balances
     tracks_lots: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

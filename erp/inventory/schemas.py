@@ -161,3 +161,9 @@ def counts_schema(line_ids: list[int]) -> Schema:
 class OpnameSearchSchema(FormSchema):
     q = Trimmed(load_default=None, validate=validate.Length(max=60))
     page = fields.Integer(load_default=1, data_key="halaman", validate=validate.Range(min=1, max=10_000))
+
+
+class ProductPhotoSchema(FormSchema):
+    """The photo form of a product: the file comes in `photo`; `hapus` removes the photo instead."""
+
+    hapus = fields.Boolean(load_default=False)

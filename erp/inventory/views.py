@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,9 +15,10 @@ from marshmallow import ValidationError
 from core.dashboard import tile
 from core.db import db
 from core.errors import DomainError, form_messages, refused
+from core.images import PhotoRefused
 from core.permissions import has_permission, menu_item, requires
 from core.schemas import load_form
-from erp.inventory import lots, opname, service
+from erp.inventory import lots, opname, photos, service
 from erp.inventory.schemas import (
     CommoditySchema,
     ExpiringSchema,
@@ -26,6 +27,7 @@ from erp.inventory.schemas import (
     LpgQuotaSchema,
     OpnameLinesSchema,
     OpnameSearchSchema,
+    ProductPhotoSchema,
     ProductSchema,
     RdkkSchema,
     ReceiptSchema,
@@ -474,3 +476,52 @@ def cancel_opname(opname_id: int) -> Any:
 @requires("inventory.opname_approve")
 def approve_opname(opname_id: int) -> Any:
     return _transition(opname_id, opname.approve, _("Stok opname disetujui; selisihnya dibukukan."))
+
+
+@bp.post("/k/<tenant_slug>/gudang/barang/<int:product_id>/foto")
+@requires("inventory.manage")
+def product_photo(product_id: int) -> Any:
+    """Upload a product's photo (or, with `hapus`, remove it). A refused file shows the page again
+    with the reason and changes nothing."""
+    service.get_product(product_id)
+    try:
+        remove = load_form(ProductPhotoSchema())["hapus"]
+        if remove:
+            photos.remove_photo(product_id, user_id=current_user.id)
+            flash(_("Foto barang dihapus."))
+        else:
+            upload = request.files.get("photo")
+            if upload is None or not upload.filename:
+                raise PhotoRefused(_l("Pilih foto JPG, PNG, atau WebP."))
+            photos.set_photo(product_id, upload.stream, user_id=current_user.id)
+            flash(_("Foto barang disimpan."))
+    except ValidationError as err:
+        return _card(product_id, form_messages(err), 422)
+    except DomainError as err:
+        return _card(product_id, refused(err), err.status)
+    return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
+
+
+# The key is random and a new photo gets a new key, so a browser may keep a file for good; the
+# file is served only under its own cooperative's address, to its staff.
+PHOTO_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.get("/k/<tenant_slug>/gudang/foto/<token>-<size>.jpg")
+@requires("inventory.view")
+def product_photo_file(token: str, size: str) -> Any:
+    path = photos.photo_path(token, size)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=PHOTO_MAX_AGE, conditional=True)
+    response.headers["Cache-Control"] = f"private, max-age={PHOTO_MAX_AGE}, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.app_template_global()
+def product_photo_url(key: str | None, size: str = "s") -> str | None:
+    """The address of a product photo at a size (`s` 96 px, `l` 600 px), or None without one."""
+    if not key:
+        return None
+    return url_for("inventory.product_photo_file", token=photos.key_token(key), size=size)

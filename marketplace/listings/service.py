@@ -30,8 +30,9 @@ from core.errors import DomainError, ErrorCode, NotFound
 from core.images import PhotoRefused as PhotoRefused
 from core.jobs import enqueue
 from core.money import format_rupiah
+from erp.inventory import photos as inventory_photos
 from erp.inventory import service as inventory
-from erp.inventory.models import StockBalance
+from erp.inventory.models import Product, StockBalance
 from marketplace.listings.models import (
     CATEGORIES,
     Certification,
@@ -235,13 +236,35 @@ def publish(data: ListingInput, *, user_id: int | None = None) -> Listing:
         photos=[],
     )
     _apply(listing, data, product.unit)
+    first = _product_photo(tenant_id, product)
+    if first is not None:
+        photo = Photo(storage_key=first.key, width=first.width, height=first.height, position=0)
+        listing.photos.append(photo)
     db.session.add(listing)
     db.session.flush()
     db.session.add(ListingOwner(listing_id=listing.id, cooperative_id=tenant_id))
     audit.record("marketplace.listing_published", "marketplace_listing", listing.id, after=_snapshot(listing))
     _reindex([listing.id])
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        if first is not None:
+            PHOTOS.remove(first.key)
+        raise
     return listing
+
+
+def _product_photo(tenant_id: int, product: Product) -> images.Stored | None:
+    """The product's own photo copied as the listing's first (staff may remove it like any other);
+    None when the product has none, or one a listing would refuse (too narrow once shrunk)."""
+    data = inventory_photos.largest_file(product)
+    if data is None:
+        return None
+    try:
+        image = images.decode(data, min_side=PHOTO_MIN_SIDE, largest=PHOTO_SIZES["l"])
+    except PhotoRefused:
+        return None
+    return PHOTOS.save(tenant_id, image)
 
 
 def update_listing(listing_id: int, data: ListingInput) -> Listing:

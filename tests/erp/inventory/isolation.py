@@ -1,5 +1,5 @@
 """The inventory seeder for the tenant isolation suite: a gerai, a product named with the marker,
-a bigger unit, a goods receipt, an adjustment, a lot-tracked product received into a lot, a submitted stock count, a Kophub reservation, an RDKK allocation with a
+a photo key, a bigger unit, a goods receipt, an adjustment, a lot-tracked product received into a lot, a submitted stock count, a Kophub reservation, an RDKK allocation with a
 purchase against it and an LPG limit."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ def seed_inventory(coop: Cooperative, marker: str, user_id: int) -> None:
         code=f"SEED-{coop.id}", name=f"Beras {marker}", category="beras", unit="kg", price=13_000, het=13_500
     )
     service.add_unit(product.id, f"karung {marker}"[:20], 50)
+    product.photo_key = f"{coop.id}/{'b' * 32}"  # the row only: no file behind it
     service.receive(product.id, gerai.id, 10, 110_000, idempotency_key=f"seed-{marker}", user_id=user_id)
     service.adjust(
         product.id,
