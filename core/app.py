@@ -131,31 +131,27 @@ def _register_blueprints(app: Flask, api_bp: Any) -> None:
 def _register_tenant_from_url(app: Flask) -> None:
     """The one place a request under `/k/<slug>/` gets its tenant: the cooperative of the slug,
     entered only by its staff (others get 404, so no cooperative learns of another's pages)."""
-    from tenants.service import cooperative_by_slug, membership_of, platform_roles_of
+    from tenants.service import cooperative_and_membership
 
     @app.url_value_preprocessor
     def tenant_from_url(endpoint: str | None, values: dict[str, Any] | None) -> None:
         slug = values.pop("tenant_slug", None) if values else None
         if slug is None:
             return
-        coop = cooperative_by_slug(slug)
+        view = app.view_functions.get(endpoint or "")
+        public = getattr(view, "public_tenant", False)
+        staff = not public and current_user.is_authenticated
+        coop, membership = cooperative_and_membership(slug, current_user.id if staff else None)
         if coop is None:
             abort(404)
-        view = app.view_functions.get(endpoint or "")
-        if not getattr(view, "public_tenant", False):
+        if not public:
             if not current_user.is_authenticated:
                 abort(redirect(url_for("core.login", next=request.full_path)))
-            membership = membership_of(current_user.id, coop.id)
             if membership is None:
                 abort(404)
             g.membership = membership
         g.cooperative = coop
         tenant_context.activate(coop.id)
-
-    @app.before_request
-    def platform_roles() -> None:
-        if "platform_roles" not in g and current_user.is_authenticated:
-            g.platform_roles = platform_roles_of(current_user.id)
 
     @app.url_defaults
     def tenant_slug_default(endpoint: str, values: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -194,18 +194,34 @@ class Unauthorized(DomainError):
     status = 401
 
 
+def platform_roles() -> list[Any]:
+    """The signed-in person's platform roles, read once per request and only when first needed
+    (an API token sets them itself, narrowed to its partner)."""
+    if "platform_roles" not in g:
+        from tenants.service import platform_roles_of
+
+        g.platform_roles = platform_roles_of(current_user.id) if current_user.is_authenticated else []
+    return cast(list[Any], g.platform_roles)
+
+
 def current_roles() -> set[str]:
     """The roles in force for this request: the tenant membership's and the platform roles."""
-    roles: set[str] = set()
+    return _membership_roles() | {r.role for r in platform_roles()}
+
+
+def _membership_roles() -> set[str]:
     membership = g.get("membership")
-    if membership is not None:
-        roles.update(membership.roles)
-    roles.update(r.role for r in g.get("platform_roles", ()))
-    return roles
+    return set(membership.roles) if membership is not None else set()
 
 
 def has_permission(permission: str) -> bool:
-    return any(permission in ROLE_PERMISSIONS.get(role, ()) for role in current_roles())
+    """Whether this request's roles grant `permission` (the membership's first: most requests
+    need no read of the platform roles)."""
+
+    def grants(roles: set[str]) -> bool:
+        return any(permission in ROLE_PERMISSIONS.get(role, ()) for role in roles)
+
+    return grants(_membership_roles()) or grants({r.role for r in platform_roles()})
 
 
 F = TypeVar("F", bound=Callable[..., Any])

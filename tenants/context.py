@@ -70,7 +70,10 @@ def _set_guc(connection: Connection, tenant_id: int | None) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _set_tenant_on_begin(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    _set_guc(connection, _current.get())
+    # the setting is transaction-local, so a transaction begun without a tenant already has none
+    tenant_id = _current.get()
+    if tenant_id is not None:
+        _set_guc(connection, tenant_id)
 
 
 # One option for every query: it compares with the tenant the transaction carries (the same

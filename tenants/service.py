@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import and_, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
@@ -314,6 +314,18 @@ def operating_units(cooperative_id: int) -> frozenset[str]:
 
 def cooperative_by_slug(slug: str) -> Cooperative | None:
     return db.session.scalar(select(Cooperative).where(Cooperative.slug == slug))
+
+
+def cooperative_and_membership(
+    slug: str, user_id: int | None
+) -> tuple[Cooperative | None, Membership | None]:
+    """The cooperative of `slug` and the person's membership of it (None for either), in one
+    statement: every request under `/k/<slug>/` asks."""
+    joined = and_(Membership.cooperative_id == Cooperative.id, Membership.user_id == user_id)
+    row = db.session.execute(
+        select(Cooperative, Membership).outerjoin(Membership, joined).where(Cooperative.slug == slug)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def membership_of(user_id: int, cooperative_id: int) -> Membership | None:

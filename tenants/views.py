@@ -28,7 +28,7 @@ from core import audit
 from core.dashboard import tile, visible_tiles
 from core.db import db
 from core.errors import DomainError, form_messages
-from core.permissions import ROLE_LABELS, menu_item, requires
+from core.permissions import ROLE_LABELS, menu_item, platform_roles, requires
 from core.schemas import load_form
 from tenants import context as tenant_context
 from tenants import regions, service
@@ -247,7 +247,7 @@ def audit_log() -> Any:
 @requires("satgas.region")
 def satgas_home() -> Any:
     """Cooperatives in the satgas's regions (a named cross-tenant read of the registry)."""
-    codes = sorted({r.region_code for r in g.platform_roles if r.role == "satgas" and r.region_code})
+    codes = sorted({r.region_code for r in platform_roles() if r.role == "satgas" and r.region_code})
     areas = regions.paths_of(codes)
     condition = None
     for code in codes:

@@ -356,22 +356,32 @@ class PosSettings(TenantScoped, Base):
     receipt_width: Mapped[int] = mapped_column(BigInteger, default=80)
 
 
-# The counter's search as you type (`erp.pos.service.search_products`) reads inventory's products;
-# its two indexes are declared here, beside the query that needs them (migration 0031). A code's
-# prefix in byte order ("C" collation: LIKE 'X%' and ORDER BY use the same index whatever the
-# database's collation); a name's words with the cooperative's own token among them, so the GIN
-# index intersects a typed word with the tenant instead of collecting every cooperative's rice.
-# fastupdate off: products change seldom, and a search never has to scan a pending list.
-NAME_WORDS = "to_tsvector('simple'::regconfig, (('koperasi' || tenant_id::text) || ' ') || name)"
+# The counter's search as you type (`erp.pos.service.search_products`) reads inventory's products.
+# Under forced row-level security PostgreSQL applies the tenant policy before any operator that is
+# not leakproof (`LIKE`, full-text `@@`), so the search compares only with byte-order `>=`/`<`,
+# which are: a code's prefix is a range over a btree on (tenant, code) in the "C" collation, and a
+# name's word prefix a range over `ProductWord` (migrations 0031, 0036).
 CODE_BYTES = '(inventory_products.code)::text COLLATE "C"'
 _products = cast(Table, Product.__table__)
-# Declared as PostgreSQL reflects them, so that models and migrations compare equal; reflection
+# Declared as PostgreSQL reflects it, so that models and migrations compare equal; reflection
 # leaves out the index's COLLATE "C" (it sits in pg_index.indcollation), which migration 0031 sets.
 Index("ix_inventory_products_code_c", _products.c.tenant_id, text("(code)::text"), _table=_products)
-Index(
-    "ix_inventory_products_name_words",
-    text(NAME_WORDS),
-    _table=_products,
-    postgresql_using="gin",
-    postgresql_with={"fastupdate": "off"},
-)
+
+
+class ProductWord(TenantScoped, Base):
+    """One distinct lower-case word of an active product's name, with the name, for the counter's
+    search: a typed word's prefix is a range of (tenant, word, name), already in name order.
+    Written only by the database's triggers on `inventory_products` (migration 0036), so the
+    words follow every name and active flag however they were written."""
+
+    __tablename__ = "pos_product_words"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "product_id", "word"),
+        tenant_fk("product_id", "inventory_products", ondelete="CASCADE"),
+        Index("ix_pos_product_words_tenant_id_word", "tenant_id", "word", "name", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger)
+    word: Mapped[str] = mapped_column(String(40, collation="C"))
+    name: Mapped[str] = mapped_column(String(120))

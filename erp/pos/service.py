@@ -52,6 +52,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import aliased
 
 from core import audit
 from core.auth import hash_password
@@ -73,12 +74,12 @@ from erp.pos.models import (
     CODE_BYTES,
     DENOMINATIONS,
     MIXED,
-    NAME_WORDS,
     CreditRepayment,
     MemberCredit,
     Payment,
     PaymentMethod,
     PosSettings,
+    ProductWord,
     ReceiptPrint,
     ReturnKind,
     ReturnLine,
@@ -1446,48 +1447,54 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def search_products(query: Any, limit: int = 8) -> list[Product]:
-    """Active products for the counter's search as you type, in one statement over two indexes
-    (`erp.pos.models`): the code typed in full first (a scanned barcode), then codes that start
-    with it in code order, then names having words that start with each typed word ("gula pas"
-    finds "Gula Pasir Curah"), by name."""
-    tenant_id = require_tenant()
+    """Active products for the counter's search as you type, in one statement over btree indexes
+    (`erp.pos.models`): the code typed in full first (a scanned barcode), then codes that
+    start with it in code order, then names having words that start with each typed word
+    ("gula pas" finds "Gula Pasir Curah"), by name. Only leakproof comparisons (byte-order ranges),
+    so that row-level security lets the indexes work."""
+    require_tenant()
     text_ = query.strip() if isinstance(query, str) else ""
     if not text_ or len(text_) > 40:
         return []
     size = max(1, min(limit, 20))
     code = text_.upper()
-    prefix = code.replace("\\", "").replace("%", "").replace("_", "")
     words = _WORD.findall(text_.lower())[:6]
-    parts = []
-    if prefix:
-        by_code: Any = literal_column(CODE_BYTES)
-        parts.append(
-            select(Product.id, case((Product.code == code, 0), else_=1).label("rank"))
-            .where(Product.active.is_(True), by_code.like(f"{prefix}%"))
-            .order_by(by_code)
-            .limit(size)
-        )
+    by_code: Any = literal_column(CODE_BYTES)
+    by_code_prefix = (
+        select(Product.id, case((Product.code == code, 0), else_=1).label("rank"))
+        .where(Product.active.is_(True), *_starting(by_code, code))
+        .order_by(by_code)
+        .limit(size)
+        .subquery()
+    )
+    parts = [select(by_code_prefix.c.id, by_code_prefix.c.rank)]
     if words:
-        terms = " & ".join([f"koperasi{tenant_id}", *(f"{w}:*" for w in words)])
-        typed = func.to_tsquery(literal_column("'simple'::regconfig"), terms)
-        parts.append(
-            select(Product.id, literal(2).label("rank"))
-            .where(Product.active.is_(True))
-            .where(literal_column(NAME_WORDS).op("@@")(typed))
-            .order_by(Product.name, Product.id)
-            .limit(size)
-        )
-    if not parts:
-        return []
-    hits = union_all(*(p.subquery().select() for p in parts)).subquery()
+        typed = [aliased(ProductWord) for _ in words]
+        first = typed[0]
+        named = select(first.product_id, first.name).where(*_starting(first.word, words[0]))
+        for word, alias in zip(words[1:], typed[1:], strict=True):
+            named = named.join(alias, alias.product_id == first.product_id)
+            named = named.where(*_starting(alias.word, word))
+        by_words = named.distinct().order_by(first.name, first.product_id).limit(size).subquery()
+        parts.append(select(by_words.c.product_id, literal(2)))
+    hits = union_all(*parts).subquery()
     best = select(hits.c.id, func.min(hits.c.rank).label("rank")).group_by(hits.c.id).subquery()
     stmt = (
         select(Product)
         .join(best, best.c.id == Product.id)
-        .order_by(best.c.rank, literal_column(CODE_BYTES) if prefix else Product.name, Product.name)
+        .order_by(best.c.rank, case((best.c.rank < 2, by_code)), Product.name)
         .limit(size)
     )
     return list(db.session.scalars(stmt))
+
+
+# above every character: a text starts with `prefix` when prefix <= text < prefix + _TOP
+_TOP = "\U0010ffff"
+
+
+def _starting(column: Any, prefix: str) -> tuple[Any, Any]:
+    """`column` starts with `prefix`, as a byte-order range (leakproof, unlike LIKE)."""
+    return column >= prefix, column < prefix + _TOP
 
 
 def recent_sales(kasir_id: int | None = None, limit: int = 30) -> list[Sale]:
