@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, case, cast, func, literal, or_, select, text, union_all
+from sqlalchemy import Date, Integer, bindparam, case, cast, func, literal, or_, select, text, union_all
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -1203,30 +1203,13 @@ def pay_invoice(
     # after the lock is held, so it sees whatever the payment before this one committed
     # (plain columns, not the mapped invoice: a payment needs only these, and the session's copy
     # of the invoice, if any, expires at commit)
-    found = db.session.execute(
-        select(*_OPEN_COLUMNS, Supplier.name, _threshold_column())
-        .join(
-            Supplier,
-            (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
-        )
-        .where(SupplierInvoice.id == invoice_id)
-        .with_for_update(of=SupplierInvoice)
-    ).first()
+    found = db.session.execute(_LOCK_OPEN, {"invoice_id": invoice_id}).first()
     if found is None:
         raise NotFound(_l("Tagihan pemasok tidak ditemukan."))
     invoice = _OpenInvoice(*found[: len(_OPEN_COLUMNS)])
     supplier_name, threshold = found[len(_OPEN_COLUMNS) :]
     paid_id, request_id, waiting = db.session.execute(
-        select(
-            select(SupplierPayment.id).where(SupplierPayment.idempotency_key == key).scalar_subquery(),
-            select(PaymentRequest.id).where(PaymentRequest.idempotency_key == key).scalar_subquery(),
-            select(func.coalesce(func.sum(PaymentRequest.amount), 0))
-            .where(
-                PaymentRequest.invoice_id == invoice.id,
-                PaymentRequest.status == RequestStatus.MENUNGGU.value,
-            )
-            .scalar_subquery(),
-        )
+        _REPEAT_AND_WAITING, {"key": key, "invoice_id": invoice.id}
     ).one()
     if paid_id is not None or request_id is not None:
         return _repeated_payment(paid_id, request_id, invoice.id, paying, method)
@@ -1279,6 +1262,41 @@ def _threshold_column() -> Any:
         select(PurchasingSettings.payment_approval_threshold).scalar_subquery(),
         DEFAULT_PAYMENT_APPROVAL_THRESHOLD,
     )
+
+
+# The two reads of a payment, built once: the invoice locked with its supplier's name and the
+# cooperative's threshold; then, under the lock, a payment or request already made with this key
+# and what already waits for approval on the invoice.
+_LOCK_OPEN = (
+    select(*_OPEN_COLUMNS, Supplier.name, _threshold_column())
+    .join(
+        Supplier,
+        (Supplier.id == SupplierInvoice.supplier_id) & (Supplier.tenant_id == SupplierInvoice.tenant_id),
+    )
+    .where(SupplierInvoice.id == bindparam("invoice_id"))
+    .with_for_update(of=SupplierInvoice)
+)
+_REPEAT_AND_WAITING = select(
+    select(SupplierPayment.id)
+    .where(
+        SupplierPayment.tenant_id == func.current_tenant_id(),
+        SupplierPayment.idempotency_key == bindparam("key"),
+    )
+    .scalar_subquery(),
+    select(PaymentRequest.id)
+    .where(
+        PaymentRequest.tenant_id == func.current_tenant_id(),
+        PaymentRequest.idempotency_key == bindparam("key"),
+    )
+    .scalar_subquery(),
+    select(func.coalesce(func.sum(PaymentRequest.amount), 0))
+    .where(
+        PaymentRequest.tenant_id == func.current_tenant_id(),
+        PaymentRequest.invoice_id == bindparam("invoice_id"),
+        PaymentRequest.status == RequestStatus.MENUNGGU.value,
+    )
+    .scalar_subquery(),
+)
 
 
 def _repeated_payment(
@@ -2155,14 +2173,10 @@ class Aging:
     as_of: date
 
 
-def aging(as_of: date | None = None) -> Aging:
-    """What purchases owe per supplier, by how late: goods received but not yet invoiced (less
-    what credit notes took off them), then each invoice's unpaid and uncredited part by days past
-    its due date; a payment waiting for approval has not paid anything. The total is the
-    purchases' Utang Usaha. One statement: the buckets are summed in the database."""
-    require_tenant()
-    day = as_of or date.today()
-    late = literal(day, Date) - SupplierInvoice.due_on
+def _aging_statement() -> Any:
+    """Per supplier, what is owed in each bucket: receipts not yet invoiced (less their credit
+    notes), and each open invoice's remainder by days past due on `as_of`. Built once."""
+    late = bindparam("as_of", type_=Date) - SupplierInvoice.due_on
     owed = union_all(
         select(
             GoodsReceipt.supplier_id.label("supplier_id"),
@@ -2181,17 +2195,29 @@ def aging(as_of: date | None = None) -> Aging:
             ),
         ).where(SupplierInvoice.paid + SupplierInvoice.credited < SupplierInvoice.amount),
     ).subquery()
-    keys = [k for k, _label in BUCKETS]
-    stmt = (
+    return (
         select(
             Supplier,
-            *(func.coalesce(func.sum(owed.c.left).filter(owed.c.bucket == k), 0) for k in keys),
+            *(func.coalesce(func.sum(owed.c.left).filter(owed.c.bucket == k), 0) for k, _label in BUCKETS),
         )
         .join(owed, owed.c.supplier_id == Supplier.id)
         .group_by(Supplier.id)
     )
+
+
+_AGING = _aging_statement()
+
+
+def aging(as_of: date | None = None) -> Aging:
+    """What purchases owe per supplier, by how late: goods received but not yet invoiced (less
+    what credit notes took off them), then each invoice's unpaid and uncredited part by days past
+    its due date; a payment waiting for approval has not paid anything. The total is the
+    purchases' Utang Usaha. One statement: the buckets are summed in the database."""
+    require_tenant()
+    day = as_of or date.today()
+    keys = [k for k, _label in BUCKETS]
     rows: list[AgingRow] = []
-    for supplier, *sums in db.session.execute(stmt):
+    for supplier, *sums in db.session.execute(_AGING, {"as_of": day}):
         row = AgingRow(supplier)
         for k, v in zip(keys, sums, strict=True):
             row.buckets[k] = int(v)
