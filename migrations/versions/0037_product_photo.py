@@ -1,7 +1,7 @@
 """a product's photo
 
 Revision ID: 0037_product_photo
-Revises: 0035_supplier_returns
+Revises: 0036_pos_product_words
 
 One photo per product, kept as JPEG files under a random key (`<tenant_id>/<32 hex>`, see
 core/images.py); the row holds only the key, so a page listing products needs no other query. The
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0037_product_photo"
-down_revision: str | None = "0035_supplier_returns"
+down_revision: str | None = "0036_pos_product_words"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
