@@ -98,7 +98,7 @@ REQUEST_LABELS: dict[str, Any] = {
 }
 REASON_LABELS: dict[str, Any] = {
     CreditReason.RUSAK: _l("Barang rusak"),
-    CreditReason.KEDALUWARSA: _l("Kedaluwarsa"),
+    CreditReason.KEDALUWARSA: _l("Barang kedaluwarsa"),
     CreditReason.SALAH_KIRIM: _l("Salah kirim (barang tidak sesuai)"),
     CreditReason.KOREKSI_HARGA: _l("Koreksi harga, tanpa barang"),
     CreditReason.LAINNYA: _l("Lainnya"),
