@@ -34,7 +34,7 @@ from typing import IO, Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from core import audit
+from core import audit, images
 from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
 from erp.inventory import returns as inventory_returns
@@ -58,7 +58,9 @@ from tenants.context import require_tenant
 R = ReturnStatus
 OPEN = (R.DIAJUKAN.value, R.DISETUJUI.value, R.SELESAI.value)  # counted against what was bought
 ACCEPTED = (R.DISETUJUI.value, R.SELESAI.value)
-PHOTO_TYPES = ("image/jpeg", "image/png")
+# a return's photo is evidence of the goods' state: kept large enough to see it (longest side)
+PHOTO_LONGEST = 1600
+PHOTO_MIN_SIDE = 100
 
 RETURN_LABELS = {
     R.DIAJUKAN: _l("Retur diajukan, menunggu keputusan koperasi"),
@@ -250,15 +252,23 @@ def _request_return(
             raise ReturnRefused(message, {"quantity": [str(message)]})
     photo_key = photo_type = None
     photo_size = None
-    data = photo.read(manual.MAX_PROOF_BYTES + 1) if photo is not None else b""
+    data = images.read_upload(photo, manual.MAX_PROOF_BYTES) if photo is not None else b""
     if data:
-        import io
-
-        data, mime = manual.sniff(io.BytesIO(data))
-        if mime not in PHOTO_TYPES:
-            message = _l("Foto harus JPG atau PNG.")
-            raise ReturnRefused(message, {"photo": [str(message)]})
-        photo_key, photo_type, photo_size = manual._store(order.tenant_id, data, mime), mime, len(data)
+        # re-encoded like every photo people upload: upright, and without the phone's EXIF (its GPS
+        # position and camera) that the cooperative has no need of
+        try:
+            picture = images.decode(
+                data,
+                min_side=PHOTO_MIN_SIDE,
+                accept=images.JPEG_PNG,
+                max_bytes=manual.MAX_PROOF_BYTES,
+                largest=PHOTO_LONGEST,
+            )
+        except images.PhotoRefused as err:
+            raise ReturnRefused(err.message, {"photo": [str(err.message)]}) from None
+        jpeg = images.to_jpeg(picture, PHOTO_LONGEST)
+        photo_key = manual._store(order.tenant_id, jpeg.data, "image/jpeg")
+        photo_type, photo_size = "image/jpeg", len(jpeg.data)
     record = OrderReturn(
         order_id=order.id,
         status=R.DIAJUKAN.value,

@@ -16,9 +16,9 @@ from core.db import db
 from marketplace.orders.models import CheckoutOrder
 from marketplace.payments import payouts
 from tests.e2e.test_browser import sign_in
-from tests.e2e.test_kophub_orders import SHOTS, VIEWPORTS, _png, _shot
+from tests.e2e.test_kophub_orders import SHOTS, VIEWPORTS, _shot
 from tests.marketplace.orders.conftest import make_seller
-from tests.marketplace.orders.test_returns import delivered_by_transfer
+from tests.marketplace.orders.test_returns import delivered_by_transfer, phone_photo
 from tests.marketplace.payments.test_payouts import LATER, card_order, deliver, with_bank
 from tests.marketplace.payments.test_stripe import SECRET
 
@@ -32,7 +32,8 @@ def test_a_buyer_returns_part_of_a_delivered_order_and_both_sides_see_the_refund
     checkout_id = db.session.scalar(
         select(CheckoutOrder.checkout_id).where(CheckoutOrder.order_id == order_id)
     )
-    photo = _png(tmp_path / "karung-basah.png")
+    photo = tmp_path / "karung-basah.jpg"
+    photo.write_bytes(phone_photo(gps=True))
 
     buyer = new_page(viewport=VIEWPORTS[width])
     sign_in(buyer, shopper.user)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 import stripe
+from PIL import Image
 from sqlalchemy import func, select
 
 from core.db import db
@@ -164,6 +165,7 @@ def test_bad_input_is_refused_and_writes_nothing(app, admin):
         ({line.id: 1}, "   ", None, None),
         ({line.id: 1}, "Rusak", None, later),  # the window closed
         ({line.id: 1}, "Rusak", io.BytesIO(b"%PDF-1.4 not a photo"), None),
+        ({line.id: 1}, "Rusak", io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), None),  # not whole
     ]
     with tenant(seller.coop_id):
         for quantities, reason, photo, now in cases:
@@ -315,7 +317,7 @@ def test_the_buyer_returns_part_on_the_order_page_and_both_sides_see_the_refund(
     assert bad.status_code == 422 and "paling banyak 10" in bad.get_data(as_text=True)
     assert buyer.post(url, {"line_id": str(line.id), "reason": "Rusak"}).status_code == 422
     assert count_returns(seller) == 0
-    photo = (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "foto.png")
+    photo = (io.BytesIO(phone_photo(gps=False)), "foto.jpg")
     sent = buyer.post(
         url,
         {"line_id": str(line.id), "quantity": "4", "reason": "Karung basah", "photo": photo},
@@ -367,3 +369,30 @@ def test_when_stripe_cannot_refund_the_return_stays_asked_and_nothing_is_posted(
         db.session.commit()
     assert balance(seller, orders.SALES) == 150_000
     assert balance(seller, orders.ADVANCES) == 0
+
+
+def phone_photo(*, gps: bool) -> bytes:
+    """A JPEG as a phone sends it: sideways (EXIF orientation 6), optionally with a GPS position."""
+    image = Image.new("RGB", (400, 300), (200, 150, 90))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    if gps:
+        exif[0x8825] = {1: "S", 2: (6.0, 54.0, 0.0), 3: "E", 4: (107.0, 36.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_return_photo_is_kept_upright_and_without_the_phone_s_position(app):
+    seller = make_seller("32.04.12.2003")
+    shopper, order_id, line = delivered_by_transfer(seller, 10)
+    with tenant(seller.coop_id):
+        asked = returns.request_return(
+            order_id, {line.id: 1}, "Rusak", io.BytesIO(phone_photo(gps=True)), user_id=shopper.user.id
+        )
+        db.session.commit()
+        path = returns.photo_path(asked)
+    with Image.open(path) as kept:
+        assert kept.format == "JPEG" and kept.size == (300, 400)  # turned upright
+        assert not kept.getexif() and "exif" not in kept.info
+    assert asked.photo_type == "image/jpeg" and asked.photo_size == path.stat().st_size
