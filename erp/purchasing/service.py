@@ -2195,13 +2195,22 @@ def _aging_statement() -> Any:
             ),
         ).where(SupplierInvoice.paid + SupplierInvoice.credited < SupplierInvoice.amount),
     ).subquery()
-    return (
+    # summed per supplier first, and only then joined to the suppliers: without fresh statistics
+    # the planner may otherwise walk every open row once per supplier
+    sums = (
         select(
-            Supplier,
-            *(func.coalesce(func.sum(owed.c.left).filter(owed.c.bucket == k), 0) for k, _label in BUCKETS),
+            owed.c.supplier_id,
+            *(
+                func.coalesce(func.sum(owed.c.left).filter(owed.c.bucket == k), 0).label(k)
+                for k, _label in BUCKETS
+            ),
         )
-        .join(owed, owed.c.supplier_id == Supplier.id)
-        .group_by(Supplier.id)
+        .group_by(owed.c.supplier_id)
+        .cte("aging_sums")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(Supplier, *(sums.c[k] for k, _label in BUCKETS)).join(
+        sums, sums.c.supplier_id == Supplier.id
     )
 
 
