@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -184,6 +185,8 @@ class LegalData(TenantScoped, Base):
         CheckConstraint("nib IS NULL OR nib ~ '^[0-9]{13}$'", name="nib_format"),
         CheckConstraint("npwp IS NULL OR npwp ~ '^[0-9]{16}$'", name="npwp_format"),
         CheckConstraint("bank_account IS NULL OR bank_account ~ '^[0-9]{5,20}$'", name="bank_account_format"),
+        CheckConstraint("NOT pkp OR (npwp IS NOT NULL AND pkp_since IS NOT NULL)", name="pkp_has_npwp"),
+        CheckConstraint("ppn_rate BETWEEN 1 AND 2500", name="ppn_rate_range"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -194,6 +197,11 @@ class LegalData(TenantScoped, Base):
     bank_name: Mapped[str | None] = mapped_column(String(60))
     bank_account: Mapped[str | None] = mapped_column(String(20))
     bank_account_name: Mapped[str | None] = mapped_column(String(160))
+    # a PKP (Pengusaha Kena Pajak) charges PPN from `pkp_since` at `ppn_rate` basis points of the
+    # price before tax (11% = 1100: 12% on DPP nilai lain 11/12); only with an NPWP
+    pkp: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    pkp_since: Mapped[date | None] = mapped_column(Date)
+    ppn_rate: Mapped[int] = mapped_column(Integer, default=1100, server_default=text("1100"))
     updated_at: Mapped[datetime] = utcnow_column()
 
 

@@ -200,6 +200,7 @@ def profile() -> Any:
         unit_types=UNIT_TYPES,
         unit_statuses=UNIT_STATUSES,
         mask_nik=service.mask_nik,
+        ppn_percent=service.ppn_percent,
     ), status
 
 

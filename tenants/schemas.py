@@ -77,6 +77,22 @@ AHU_NUMBER = validate.Regexp(
 )
 
 
+class PercentInBasisPoints(fields.Decimal):
+    """A percentage typed with a decimal comma or point ("11", "11,5"), loaded as whole basis points
+    (1100, 1150); more than two decimals is refused rather than rounded."""
+
+    default_error_messages = {"invalid": _l("Harus berupa angka persen (contoh: 11 atau 11,5).")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:  # type: ignore[override]
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".").rstrip("%").strip()
+        percent = super()._deserialize(value, attr, data, **kwargs)
+        points = percent * 100
+        if points != points.to_integral_value():
+            raise ValidationError(_l("Paling banyak dua angka di belakang koma."))
+        return int(points)
+
+
 class LegalDataSchema(FormSchema):
     ahu_number = Trimmed(load_default=None, validate=AHU_NUMBER)
     ahu_date = _past_date(load_default=None)
@@ -85,6 +101,9 @@ class LegalDataSchema(FormSchema):
     bank_name = Trimmed(load_default=None, validate=validate.Length(max=60))
     bank_account = BankAccount(load_default=None)
     bank_account_name = Trimmed(load_default=None, validate=validate.Length(max=160))
+    pkp = fields.Boolean(load_default=False)
+    pkp_since = fields.Date(load_default=None, error_messages={"invalid": _l("Tanggal tidak sah.")})
+    ppn_rate = PercentInBasisPoints(load_default=None)
 
     @validates_schema
     def _pairs(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -14,9 +14,11 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -185,6 +187,16 @@ def _plain(value: Any) -> Any:
 # --- legal data, officers, business units (tenant data of the current cooperative) ------------
 
 _LEGAL_FIELDS = ("ahu_number", "ahu_date", "nib", "npwp", "bank_name", "bank_account", "bank_account_name")
+_TAX_FIELDS = ("pkp", "pkp_since", "ppn_rate")
+# PPN a PKP charges: 12% on DPP nilai lain of 11/12 of the price (PMK 131/2024), 11% in effect
+DEFAULT_PPN_RATE = 1100  # basis points of the price before tax
+MAX_PPN_RATE = 2500
+PPN_ACCOUNT = "2-1311"  # Utang PPN Keluaran, under Utang Pajak
+
+
+class LegalDataRefused(DomainError):
+    code = ErrorCode.INVALID_INPUT
+    status = 422
 
 
 def _registry_row() -> Cooperative:
@@ -203,26 +215,85 @@ def legal_data() -> LegalData | None:
 
 
 def save_legal_data(values: dict[str, Any]) -> LegalData:
-    """Replace the cooperative's legal data (missing fields are cleared)."""
+    """Replace the cooperative's legal data (missing fields are cleared; a missing PPN rate keeps
+    the one saved, else 11%). A PKP needs an NPWP and the date it became PKP; becoming one adds
+    the PPN account (2-1311 Utang PPN Keluaran) to the chart in the same transaction."""
+    pkp, since, rate = bool(values.get("pkp")), values.get("pkp_since"), values.get("ppn_rate")
     legal = legal_data()
-    before = None if legal is None else {k: _plain(getattr(legal, k)) for k in _LEGAL_FIELDS}
+    if rate is None:
+        rate = legal.ppn_rate if legal is not None else DEFAULT_PPN_RATE
+    if pkp and not values.get("npwp"):
+        message = _l("Koperasi PKP wajib punya NPWP: isi NPWP koperasi dulu.")
+        db.session.rollback()
+        raise LegalDataRefused(message, {"npwp": [str(message)], "pkp": [str(message)]})
+    if pkp and not isinstance(since, date):
+        message = _l("Isi tanggal pengukuhan PKP (tanggal mulai memungut PPN).")
+        db.session.rollback()
+        raise LegalDataRefused(message, {"pkp_since": [str(message)]})
+    if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= MAX_PPN_RATE:
+        message = _l("Tarif PPN antara 0,01 dan 25 persen (umumnya 11).")
+        db.session.rollback()
+        raise LegalDataRefused(message, {"ppn_rate": [str(message)]})
+    fields_ = (*_LEGAL_FIELDS, *_TAX_FIELDS)
+    before = None if legal is None else {k: _plain(getattr(legal, k)) for k in fields_}
     if legal is None:
         legal = LegalData()
         db.session.add(legal)
     for key in _LEGAL_FIELDS:
         setattr(legal, key, values.get(key))
+    legal.pkp, legal.pkp_since, legal.ppn_rate = pkp, since, rate
     legal.updated_at = datetime.now(UTC)
     _registry_row().legal_entity = bool(legal.ahu_number)
+    if pkp:
+        from erp.ledger import service as ledger
+
+        ledger.ensure_accounts(PPN_ACCOUNT)
     db.session.flush()
     audit.record(
         "legal_data_changed",
         "cooperative_legal",
         legal.id,
         before=before,
-        after={k: _plain(getattr(legal, k)) for k in _LEGAL_FIELDS},
+        after={k: _plain(getattr(legal, k)) for k in fields_},
     )
     db.session.commit()
     return legal
+
+
+@dataclass(frozen=True)
+class TaxStatus:
+    """Whether the cooperative charges PPN on a day, at which rate, under which NPWP."""
+
+    pkp: bool
+    since: date | None
+    rate: int  # basis points of the price before tax
+    npwp: str | None
+
+
+def tax_status(on: date | None = None) -> TaxStatus:
+    """The cooperative's PPN standing on `on` (default today): PKP only from its PKP date."""
+    legal = legal_data()
+    day = on or date.today()
+    if legal is None:
+        return TaxStatus(False, None, DEFAULT_PPN_RATE, None)
+    charging = legal.pkp and legal.pkp_since is not None and legal.pkp_since <= day
+    return TaxStatus(charging, legal.pkp_since, legal.ppn_rate, legal.npwp)
+
+
+def ppn_percent(rate: int) -> str:
+    """A rate in basis points as the percent people read: 1100 → "11", 1150 → "11,5"."""
+    return format_decimal(Decimal(rate) / 100, format="#,##0.##")
+
+
+def ppn_rate_on(tenant_id: int, day: date) -> Any:
+    """The PPN rate in basis points a PKP charges on `day`, or NULL, as a scalar subquery: for a
+    use case that reads it beside rows it reads anyway (the counter's checkout), at no extra
+    round trip."""
+    return (
+        select(LegalData.ppn_rate)
+        .where(LegalData.tenant_id == tenant_id, LegalData.pkp.is_(True), LegalData.pkp_since <= day)
+        .scalar_subquery()
+    )
 
 
 def officers() -> list[Officer]:

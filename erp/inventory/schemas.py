@@ -27,10 +27,15 @@ class ProductSchema(FormSchema):
         validate=validate.Range(min=1, max=1_000_000, error=_l("Isi harus 1 sampai 1.000.000.")),
     )
     tracks_lots = fields.Boolean(load_default=False)
+    kena_ppn = fields.Boolean(load_default=False)
 
 
 class LotTrackingSchema(FormSchema):
     tracks_lots = fields.Boolean(load_default=False)
+
+
+class ProductTaxSchema(FormSchema):
+    kena_ppn = fields.Boolean(load_default=False)
 
 
 class HetCapSchema(FormSchema):
@@ -76,6 +81,7 @@ class ProductOutSchema(Schema):
     unit = fields.String()
     price = fields.Integer()
     het = fields.Integer(allow_none=True)
+    kena_ppn = fields.Boolean()
 
 
 class MoveOutSchema(Schema):

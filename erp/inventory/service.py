@@ -373,9 +373,11 @@ def add_product(
     commodity: str | None = None,
     commodity_units: int = 1,
     tracks_lots: bool = False,
+    kena_ppn: bool = False,
 ) -> Product:
     """Register a product; linked to a capped commodity, its price must be within the HET in force
-    in the cooperative's zone today. `tracks_lots`: stock kept per lot with its expiry (FEFO)."""
+    in the cooperative's zone today. `tracks_lots`: stock kept per lot with its expiry (FEFO).
+    `kena_ppn`: a PKP cooperative charges PPN on it (not on exempt staples)."""
     require_tenant()
     normalised = normalise_code(code)
     _require_amount(price, "price")
@@ -403,10 +405,36 @@ def add_product(
         commodity=commodity,
         commodity_units=commodity_units,
         tracks_lots=bool(tracks_lots),
+        kena_ppn=bool(kena_ppn),
     )
     db.session.add(product)
     db.session.flush()
     audit.record("inventory.product_added", "inventory_product", product.id, after={"code": normalised})
+    db.session.commit()
+    return product
+
+
+def set_kena_ppn(product_id: int, kena_ppn: Any, *, user_id: int | None = None) -> Product:
+    """Mark a product as taxed (PPN, when the cooperative is a PKP) or exempt, audited. Sales
+    already made keep the PPN they carried."""
+    require_tenant()
+    if not isinstance(kena_ppn, bool):
+        raise InvalidInventory(_l("Pilih kena PPN atau tidak."), fields={"kena_ppn": [str(_l("Tidak sah."))]})
+    product = db.session.scalar(select(Product).where(Product.id == product_id).with_for_update())
+    if product is None:
+        db.session.rollback()
+        raise NotFound(_l("Barang tidak ditemukan."))
+    before = product.kena_ppn
+    if before != kena_ppn:
+        product.kena_ppn = kena_ppn
+        audit.record(
+            "inventory.product_tax_changed",
+            "inventory_product",
+            product.id,
+            before={"kena_ppn": before},
+            after={"kena_ppn": kena_ppn},
+            actor_id=user_id,
+        )
     db.session.commit()
     return product
 

@@ -29,6 +29,7 @@ from erp.inventory.schemas import (
     OpnameSearchSchema,
     ProductPhotoSchema,
     ProductSchema,
+    ProductTaxSchema,
     RdkkSchema,
     ReceiptSchema,
     ReorderSchema,
@@ -38,6 +39,7 @@ from erp.inventory.schemas import (
     counts_schema,
 )
 from tenants import regions
+from tenants.service import ppn_percent, tax_status
 
 bp = Blueprint("inventory", __name__)
 
@@ -200,6 +202,8 @@ def _card(product_id: int, errors: dict[str, Any], status: int) -> Any:
             units=service.units_of(product.id),
             commodities=service.COMMODITY_LABELS,
             het=service.het_for(product),
+            tax=tax_status(),
+            ppn_percent=ppn_percent,
             errors=errors,
         ),
         status,
@@ -220,6 +224,23 @@ def set_tracks_lots(product_id: int) -> Any:
         flash(_("Stok %(name)s sekarang dicatat per lot.", name=product.name))
     else:
         flash(_("Stok %(name)s tidak lagi dicatat per lot.", name=product.name))
+    return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
+
+
+@bp.post("/k/<tenant_slug>/gudang/barang/<int:product_id>/ppn")
+@requires("inventory.manage")
+def set_kena_ppn(product_id: int) -> Any:
+    try:
+        data = load_form(ProductTaxSchema())
+        product = service.set_kena_ppn(product_id, data["kena_ppn"], user_id=current_user.id)
+    except ValidationError as err:
+        return _card(product_id, form_messages(err), 422)
+    except DomainError as err:
+        return _card(product_id, refused(err), 422)
+    if product.kena_ppn:
+        flash(_("%(name)s sekarang kena PPN.", name=product.name))
+    else:
+        flash(_("%(name)s tidak kena PPN.", name=product.name))
     return redirect(url_for("inventory.stock_card", product_id=product_id), 303)
 
 

@@ -160,6 +160,7 @@ STANDARD_CHART: tuple[ChartAccount, ...] = (
     ChartAccount("2-1200", "Simpanan Berjangka", _L, _C, _SP),
     ChartAccount("2-1300", "Utang Usaha", _L, _C),
     ChartAccount("2-1310", "Utang Pajak", _L, _C),
+    ChartAccount("2-1311", "Utang PPN Keluaran", _L, _C, None, "2-1310"),
     ChartAccount("2-1320", "Biaya yang Masih Harus Dibayar", _L, _C),
     ChartAccount("2-1330", "Utang SHU Anggota", _L, _C),
     ChartAccount("2-1340", "Dana Pengurus dan Pengawas", _L, _C),

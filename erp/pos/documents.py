@@ -17,6 +17,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from core.money import format_rupiah
 from erp.pos.service import Receipt, ZReport, ZRow, margin_percent, method_label
 from tenants.models import Cooperative
+from tenants.service import ppn_percent
 
 _styles = getSampleStyleSheet()
 MONO = "Courier"
@@ -45,7 +46,7 @@ def receipt(r: Receipt, coop: Cooperative, width: int) -> bytes:
     inner = width * mm - 2 * margin
     rows: list[list[str]] = []
     for line, product in r.lines:
-        rows.append([escape(product.name), ""])
+        rows.append([escape(product.name) + (" *" if line.ppn else ""), ""])
         rows.append(
             [
                 f"{line.quantity} {escape(product.unit)} x {format_rupiah(line.price)}",
@@ -59,6 +60,9 @@ def receipt(r: Receipt, coop: Cooperative, width: int) -> bytes:
         rows.append([_("Total potongan"), f"-{format_rupiah(r.sale.discount)}"])
     rows.append([_("Total"), format_rupiah(r.sale.total)])
     total_row = len(rows) - 1
+    if r.sale.ppn_base and r.sale.ppn_rate is not None:
+        rows.append([f"{_('DPP')} *", format_rupiah(r.sale.ppn_base - r.sale.ppn)])
+        rows.append([f"{_('PPN')} {ppn_percent(r.sale.ppn_rate)}%", format_rupiah(r.sale.ppn)])
     for pay in r.payments:
         label = method_label(pay.method) + (f" ({pay.reference})" if pay.reference else "")
         rows.append([escape(label), format_rupiah(pay.amount)])
@@ -94,6 +98,8 @@ def receipt(r: Receipt, coop: Cooperative, width: int) -> bytes:
         ),
         Paragraph(f"{_('Kasir')}: {escape(r.kasir_name or '-')}", center),
     ]
+    if r.npwp:
+        story.append(Paragraph(f"{_('NPWP')}: {escape(r.npwp)}", center))
     if r.member is not None:
         story.append(
             Paragraph(f"{_('Anggota')}: {escape(r.member.member_number or '')} {escape(r.member.name)}", body)
@@ -106,6 +112,8 @@ def receipt(r: Receipt, coop: Cooperative, width: int) -> bytes:
                 f"{kind} {format_date(ret.returned_on, 'dd-MM-yyyy')}: -{format_rupiah(ret.amount)}", center
             )
         )
+    if r.sale.ppn_base:
+        story.append(Paragraph("* " + escape(_("Barang kena PPN; harga sudah termasuk PPN.")), center))
     if r.member is not None:
         story.append(Paragraph(_("Belanja anggota dihitung untuk SHU."), center))
     story.append(Paragraph(_("Terima kasih"), center))
@@ -151,6 +159,10 @@ def z_report(report: ZReport, coop: Cooperative) -> bytes:
     def money(value: int | None) -> str:
         return "-" if value is None else format_rupiah(value)
 
+    has_ppn = bool(report.gerai.ppn or report.gerai.ppn_returned)
+    if has_ppn:
+        head.insert(6, _("PPN keluaran"))
+
     def row(r: ZRow) -> list:
         return [
             Paragraph(escape(r.label), cell),
@@ -159,6 +171,7 @@ def z_report(report: ZReport, coop: Cooperative) -> bytes:
             money(r.discount),
             money(r.returned),
             money(r.net - r.returned),
+            *([money(r.ppn - r.ppn_returned)] if has_ppn else []),
             money(r.by_method["tunai"]),
             money(r.by_method["qris"]),
             money(r.by_method["transfer"]),
@@ -170,7 +183,8 @@ def z_report(report: ZReport, coop: Cooperative) -> bytes:
         ]
 
     data = [[Paragraph(h, cell) for h in head], *[row(r) for r in report.kasir], row(report.gerai)]
-    table = Table(data, repeatRows=1, colWidths=[34 * mm] + [17.5 * mm] * 13)
+    columns = len(head) - 1
+    table = Table(data, repeatRows=1, colWidths=[34 * mm] + [min(17.5 * mm, 243 * mm / columns)] * columns)
     table.setStyle(
         TableStyle(
             [

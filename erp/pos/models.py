@@ -23,6 +23,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -113,6 +114,10 @@ class Sale(TenantScoped, Base):
         CheckConstraint("discount >= 0", name="discount_not_negative"),
         CheckConstraint("paid >= total AND change = paid - total", name="paid_in_full"),
         CheckConstraint("payment_method <> 'kredit' OR member_id IS NOT NULL", name="credit_has_member"),
+        CheckConstraint("ppn >= 0 AND ppn <= ppn_base AND ppn_base <= total", name="ppn_within_base"),
+        CheckConstraint(
+            "(ppn_rate IS NULL AND ppn_base = 0) OR ppn_rate BETWEEN 1 AND 2500", name="ppn_only_when_pkp"
+        ),
         tenant_fk("location_id", "inventory_locations"),
         tenant_fk("member_id", "members"),
         tenant_fk("journal_entry_id", "journal_entries"),
@@ -139,6 +144,11 @@ class Sale(TenantScoped, Base):
     payment_reference: Mapped[str | None] = mapped_column(String(60))
     idempotency_key: Mapped[str] = mapped_column(String(120))
     journal_entry_id: Mapped[int] = mapped_column(BigInteger)
+    # PPN (PKP cooperatives only): the rate in basis points in force on the day (NULL: not a PKP),
+    # the PPN-inclusive amount of the taxable lines, and the PPN in it, computed once on that base
+    ppn_rate: Mapped[int | None] = mapped_column(Integer)
+    ppn_base: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    ppn: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class SaleLine(TenantScoped, Base):
@@ -153,6 +163,7 @@ class SaleLine(TenantScoped, Base):
         CheckConstraint("amount = quantity * price - discount", name="amount_is_net"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("cost >= 0", name="cost_not_negative"),
+        CheckConstraint("ppn >= 0 AND ppn <= amount", name="ppn_within_amount"),
         tenant_fk("sale_id", "pos_sales"),
         tenant_fk("product_id", "inventory_products"),
         Index("ix_pos_sale_lines_tenant_id_sale_id", "tenant_id", "sale_id"),
@@ -166,6 +177,8 @@ class SaleLine(TenantScoped, Base):
     discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     amount: Mapped[int] = mapped_column(BigInteger)
     cost: Mapped[int] = mapped_column(BigInteger)
+    # the line's share of the sale's PPN (in proportion to the taxable lines' amounts)
+    ppn: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Payment(TenantScoped, Base):
@@ -204,6 +217,7 @@ class SaleReturn(TenantScoped, Base):
         ),
         CheckConstraint("amount = refund_cash + refund_bank + refund_credit", name="refund_is_amount"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("ppn >= 0 AND ppn <= amount", name="ppn_within_amount"),
         tenant_fk("sale_id", "pos_sales"),
         tenant_fk("shift_id", "pos_shifts"),
         tenant_fk("journal_entry_id", "journal_entries"),
@@ -234,6 +248,8 @@ class SaleReturn(TenantScoped, Base):
     refund_credit: Mapped[int] = mapped_column(BigInteger)
     idempotency_key: Mapped[str] = mapped_column(String(120))
     journal_entry_id: Mapped[int] = mapped_column(BigInteger)
+    # the PPN given back (debited to Utang PPN Keluaran), part of `amount`
+    ppn: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ReturnLine(TenantScoped, Base):
@@ -244,6 +260,7 @@ class ReturnLine(TenantScoped, Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("amount >= 0 AND cost >= 0", name="amounts_not_negative"),
+        CheckConstraint("ppn >= 0 AND ppn <= amount", name="ppn_within_amount"),
         tenant_fk("return_id", "pos_returns"),
         tenant_fk("sale_line_id", "pos_sale_lines"),
         tenant_fk("product_id", "inventory_products"),
@@ -259,6 +276,7 @@ class ReturnLine(TenantScoped, Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     cost: Mapped[int] = mapped_column(BigInteger)
     restocked: Mapped[bool] = mapped_column(Boolean)
+    ppn: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ReceiptPrint(TenantScoped, Base):

@@ -120,3 +120,6 @@ class SaleOutSchema(Schema):
     paid = fields.Integer()
     change = fields.Integer()
     payment_reference = fields.String(allow_none=True)
+    ppn_rate = fields.Integer(allow_none=True)  # basis points; null: not a PKP sale
+    ppn_base = fields.Integer()
+    ppn = fields.Integer()

@@ -60,7 +60,7 @@ from core.db import db
 from core.errors import DomainError, ErrorCode, NotFound
 from core.extensions import redis_client
 from core.models import User
-from core.money import InvariantViolation, format_rupiah, split
+from core.money import InvariantViolation, format_rupiah, split, to_rupiah
 from core.permissions import ROLE_PERMISSIONS
 from erp.inventory import service as inventory
 from erp.inventory.models import Commodity, Location, MoveKind, Product, QuotaUse, StockBalance
@@ -91,6 +91,7 @@ from erp.pos.models import (
 )
 from tenants.context import require_tenant
 from tenants.models import Membership
+from tenants.service import PPN_ACCOUNT, legal_data, ppn_rate_on
 
 CASH = "1-1100"
 BANK = "1-1110"
@@ -99,6 +100,7 @@ SALES = "4-2100"
 COST_OF_SALES = "5-1100"
 INVENTORY = "1-1500"
 CASH_VARIANCE = "6-9100"
+PPN_OUTPUT = PPN_ACCOUNT  # 2-1311 Utang PPN Keluaran
 SOURCE = "pos"
 MAX_LINES = 100
 MAX_QUANTITY = 10_000
@@ -176,6 +178,7 @@ class Receipt:
     kasir_name: str | None
     returns: list[SaleReturn]
     copy_number: int  # 1: the original; 2 and on: a copy (SALINAN), printed that many times
+    npwp: str | None = None  # the cooperative's, printed when the sale was made as a PKP
 
 
 @dataclass(frozen=True)
@@ -608,13 +611,18 @@ def _checkout(
     )
     member_of = select(Member.id).where(Member.tenant_id == tenant_id, Member.member_number == number)
     status_of = select(Member.status).where(Member.tenant_id == tenant_id, Member.member_number == number)
+    # and the PPN rate when the cooperative is a PKP on the day (NULL otherwise): no extra round trip
     rows = db.session.execute(
-        select(Product, repeat_id, member_of.scalar_subquery(), status_of.scalar_subquery()).where(
-            Product.id.in_({line.product_id for line in cart})
-        )
+        select(
+            Product,
+            repeat_id,
+            member_of.scalar_subquery(),
+            status_of.scalar_subquery(),
+            ppn_rate_on(tenant_id, on),
+        ).where(Product.id.in_({line.product_id for line in cart}))
     ).all()
     products = {row[0].id: row[0] for row in rows}
-    repeat, found_member, member_status = rows[0][1:] if rows else (None, None, None)
+    repeat, found_member, member_status, ppn_rate = rows[0][1:] if rows else (None, None, None, None)
     priced: list[tuple[Product, int, int, int]] = []  # product, quantity, price, own discount
     hets: dict[int, int] | None = None
 
@@ -670,6 +678,7 @@ def _checkout(
         raise InvalidSale(_l("Potongan belanja terlalu besar untuk salah satu barang."))
     total = sum(amounts)
     discount_total = sum(discounts)
+    ppn_base, ppn, line_ppn = _ppn(priced, amounts, ppn_rate)
     payments, change = _settle(tenders, total)
     method = payments[0][0] if len(payments) == 1 else MIXED
     if repeat is not None:
@@ -734,7 +743,9 @@ def _checkout(
         entry_lines.append(debit(BANK, bank_in))
     if credit_amount:
         entry_lines.append(debit(MEMBER_RECEIVABLE, credit_amount))
-    entry_lines.append(credit(SALES, total))
+    entry_lines.append(credit(SALES, total - ppn))
+    if ppn:
+        entry_lines.append(credit(PPN_OUTPUT, ppn))
     if cost_total:
         entry_lines += [debit(COST_OF_SALES, cost_total), credit(INVENTORY, cost_total)]
     entry = ledger.post(
@@ -768,11 +779,14 @@ def _checkout(
             "payment_reference": references[0] if references else None,
             "idempotency_key": idempotency_key,
             "journal_entry_id": entry.id,
+            "ppn_rate": ppn_rate,
+            "ppn_base": ppn_base,
+            "ppn": ppn,
         },
         [
-            (product.id, quantity, price, disc, amount, cost)
-            for (product, quantity, price, _), disc, amount, cost in zip(
-                priced, discounts, amounts, line_costs, strict=True
+            (product.id, quantity, price, disc, amount, cost, tax)
+            for (product, quantity, price, _), disc, amount, cost, tax in zip(
+                priced, discounts, amounts, line_costs, line_ppn, strict=True
             )
         ],
         payments,
@@ -825,8 +839,11 @@ _SALE_COLUMNS = (
     "payment_reference",
     "idempotency_key",
     "journal_entry_id",
+    "ppn_rate",
+    "ppn_base",
+    "ppn",
 )
-_LINE_COLUMNS = ("product_id", "quantity", "price", "discount", "amount", "cost")
+_LINE_COLUMNS = ("product_id", "quantity", "price", "discount", "amount", "cost", "ppn")
 _PAY_COLUMNS = (("method", String), ("amount", BigInteger), ("reference", String))
 
 
@@ -872,7 +889,7 @@ _sale_insert: Any = None
 
 def _insert_sale(
     values: dict[str, Any],
-    lines: list[tuple[int, int, int, int, int, int]],
+    lines: list[tuple[int, int, int, int, int, int, int]],
     payments: list[tuple[str, int, str | None]],
 ) -> Sale:
     """Write the sale, its lines and its payments in one round trip; returns the sale as a
@@ -884,6 +901,34 @@ def _insert_sale(
     params.update({f"l_{name}": [line[i] for line in lines] for i, name in enumerate(_LINE_COLUMNS)})
     params.update({f"p_{name}": [p[i] for p in payments] for i, (name, _) in enumerate(_PAY_COLUMNS)})
     return db.session.scalars(_sale_insert, params).one()
+
+
+def _ppn(
+    priced: list[tuple[Product, int, int, int]], amounts: list[int], rate: int | None
+) -> tuple[int, int, list[int]]:
+    """The PPN in a sale's PPN-inclusive prices when the cooperative is a PKP (`rate` in basis
+    points, else None): computed once on the taxable lines' total after discounts, PPN = base ×
+    rate / (10000 + rate) rounded half up, then shared among those lines by amount (largest
+    remainder), so the lines add up to the sale. Returns (base, PPN, each line's PPN)."""
+    if rate is None:
+        return 0, 0, [0] * len(amounts)
+    taxable = [
+        amount if product.kena_ppn else 0 for (product, _, _, _), amount in zip(priced, amounts, strict=True)
+    ]
+    base = sum(taxable)
+    ppn = to_rupiah(Decimal(base * rate) / Decimal(10_000 + rate))
+    return base, ppn, split(ppn, taxable)
+
+
+def _ppn_back(line: SaleLine, before: int, quantity: int) -> int:
+    """The PPN given back when `quantity` more units of `line` come back after `before` units:
+    proportional, rounded half up on the running total, so any sequence of returns of a line
+    gives back exactly its PPN."""
+    if not line.ppn:
+        return 0
+    so_far = to_rupiah(Decimal(line.ppn * before) / Decimal(line.quantity))
+    after = to_rupiah(Decimal(line.ppn * (before + quantity)) / Decimal(line.quantity))
+    return after - so_far
 
 
 def _require_stock(product: Product, balance: StockBalance | None, want: int) -> None:
@@ -1406,8 +1451,16 @@ def _receipt(sale_id: int, *, copy_number: int) -> Receipt:
     returns = list(
         db.session.scalars(select(SaleReturn).where(SaleReturn.sale_id == sale.id).order_by(SaleReturn.id))
     )
+    legal = legal_data() if sale.ppn_rate is not None else None
     return Receipt(
-        sale, [(line, product) for line, product in rows], member, payments, kasir_name, returns, copy_number
+        sale,
+        [(line, product) for line, product in rows],
+        member,
+        payments,
+        kasir_name,
+        returns,
+        copy_number,
+        legal.npwp if legal is not None else None,
     )
 
 
@@ -1559,6 +1612,7 @@ def void_sale(
         refunds=(cash, bank, owed),
         entry_id=entry.id,
         idempotency_key=idempotency_key,
+        ppn=[line.ppn for line in lines],
     )
 
 
@@ -1620,8 +1674,10 @@ def return_items(
             )
     approved = verify_supervisor(supervisor_id, supervisor_pin, kasir_id=kasir_id)
     taken = []
+    ppn_back: list[int] = []
     for item in items:
         line = lines[item.sale_line_id]
+        ppn_back.append(_ppn_back(line, already.get(line.id, 0), item.quantity))
         # the last units of a line take what is left of its amount and cost, so nothing strays
         left_before = line.quantity - already.get(line.id, 0)
         amount_left = line.amount - _returned_amount(sale.id, line.id, "amount")
@@ -1653,7 +1709,10 @@ def return_items(
         to_credit = max(min(to_credit, int(balance or 0)), 0)
     to_cash = amount_total - to_credit
     restocked_cost = sum(t[3] for t in taken if t[4])
-    entry_lines = [debit(SALES, amount_total)]
+    ppn_total = sum(ppn_back)
+    entry_lines = [debit(SALES, amount_total - ppn_total)]
+    if ppn_total:
+        entry_lines.append(debit(PPN_OUTPUT, ppn_total))
     if to_cash:
         entry_lines.append(credit(CASH, to_cash))
     if to_credit:
@@ -1683,6 +1742,7 @@ def return_items(
         entry_id=entry.id,
         idempotency_key=idempotency_key,
         on=on,
+        ppn=ppn_back,
     )
 
 
@@ -1707,8 +1767,10 @@ def _write_return(
     entry_id: int,
     idempotency_key: str,
     on: date | None = None,
+    ppn: list[int] | None = None,
 ) -> SaleReturn:
     cash, bank, owed = refunds
+    ppn = ppn if ppn is not None else [0] * len(taken)
     day = on or date.today()
     back: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
     for line, quantity, _, cost, restock in taken:
@@ -1752,6 +1814,7 @@ def _write_return(
         refund_credit=owed,
         idempotency_key=idempotency_key,
         journal_entry_id=entry_id,
+        ppn=sum(ppn),
     )
     db.session.add(returned)
     db.session.flush()
@@ -1767,8 +1830,9 @@ def _write_return(
                 "amount": amount,
                 "cost": cost,
                 "restocked": restock,
+                "ppn": tax,
             }
-            for line, quantity, amount, cost, restock in taken
+            for (line, quantity, amount, cost, restock), tax in zip(taken, ppn, strict=True)
         ],
     )
     audit.record(
@@ -1778,6 +1842,7 @@ def _write_return(
         after={
             "return_id": returned.id,
             "amount": returned.amount,
+            "ppn": returned.ppn,
             "supervisor_id": supervisor_id,
             "reason": reason,
         },
@@ -1925,6 +1990,8 @@ class ZRow:
     discount: int
     net: int
     cost: int
+    ppn: int  # PPN keluaran in the day's sales
+    ppn_returned: int  # and given back by the day's voids and returns
     by_method: dict[str, int]
     returns: int
     returned: int
@@ -1962,14 +2029,15 @@ def z_report(day: date, location_id: int | None = None) -> ZReport:
             func.coalesce(func.sum(Sale.total), 0),
             func.coalesce(func.sum(Sale.cost), 0),
             func.coalesce(func.sum(Sale.change), 0),
+            func.coalesce(func.sum(Sale.ppn), 0),
         )
         .where(Sale.sold_on == day, Sale.location_id == location.id)
         .group_by(Sale.kasir_id)
     )
     per_kasir: dict[int | None, dict[str, Any]] = defaultdict(lambda: {"by_method": defaultdict(int)})
-    for kasir_id, count, gross, discount, net, cost, change in db.session.execute(sales):
+    for kasir_id, count, gross, discount, net, cost, change, ppn in db.session.execute(sales):
         per_kasir[kasir_id].update(
-            sales=count, gross=gross, discount=discount, net=net, cost=cost, change=change
+            sales=count, gross=gross, discount=discount, net=net, cost=cost, change=change, ppn=ppn
         )
     paid = (
         select(Sale.kasir_id, Payment.method, func.sum(Payment.amount))
@@ -1982,13 +2050,18 @@ def z_report(day: date, location_id: int | None = None) -> ZReport:
     for data in per_kasir.values():
         data["by_method"]["tunai"] -= int(data.get("change", 0))
     returns = (
-        select(SaleReturn.kasir_id, func.count(), func.coalesce(func.sum(SaleReturn.amount), 0))
+        select(
+            SaleReturn.kasir_id,
+            func.count(),
+            func.coalesce(func.sum(SaleReturn.amount), 0),
+            func.coalesce(func.sum(SaleReturn.ppn), 0),
+        )
         .join(Shift, (Shift.id == SaleReturn.shift_id) & (Shift.tenant_id == SaleReturn.tenant_id))
         .where(SaleReturn.returned_on == day, Shift.location_id == location.id)
         .group_by(SaleReturn.kasir_id)
     )
-    for kasir_id, count, amount in db.session.execute(returns):
-        per_kasir[kasir_id].update(returns=count, returned=amount)
+    for kasir_id, count, amount, ppn_back in db.session.execute(returns):
+        per_kasir[kasir_id].update(returns=count, returned=amount, ppn_returned=ppn_back)
     shifts = list(
         db.session.scalars(select(Shift).where(Shift.business_day == day, Shift.location_id == location.id))
     )
@@ -2016,6 +2089,8 @@ def z_report(day: date, location_id: int | None = None) -> ZReport:
             discount=int(data.get("discount", 0)),
             net=int(data.get("net", 0)),
             cost=int(data.get("cost", 0)),
+            ppn=int(data.get("ppn", 0)),
+            ppn_returned=int(data.get("ppn_returned", 0)),
             by_method={m.value: int(data["by_method"].get(m.value, 0)) for m in PaymentMethod},
             returns=int(data.get("returns", 0)),
             returned=int(data.get("returned", 0)),
@@ -2032,7 +2107,19 @@ def z_report(day: date, location_id: int | None = None) -> ZReport:
     ]
     total: dict[str, Any] = {"by_method": defaultdict(int)}
     for data in per_kasir.values():
-        for name in ("sales", "gross", "discount", "net", "cost", "returns", "returned", "float", "open"):
+        for name in (
+            "sales",
+            "gross",
+            "discount",
+            "net",
+            "cost",
+            "ppn",
+            "returns",
+            "returned",
+            "ppn_returned",
+            "float",
+            "open",
+        ):
             total[name] = total.get(name, 0) + int(data.get(name, 0))
         for name in ("expected", "counted", "variance"):
             if name in data:

@@ -37,6 +37,7 @@ from erp.pos.schemas import (
     SettingsSchema,
 )
 from erp.pos.service import CartLine, ReturnRequest, Tender
+from tenants.service import ppn_percent
 
 bp = Blueprint("pos", __name__)
 
@@ -276,7 +277,9 @@ def receipt(sale_id: int) -> Any:
     copy (SALINAN)."""
     width = _width()
     r = service.print_receipt(sale_id, printed_by=current_user.id, form=f"html{width}")
-    return render_template("pos/receipt.html", r=r, width=width, label=service.method_label)
+    return render_template(
+        "pos/receipt.html", r=r, width=width, label=service.method_label, ppn_percent=ppn_percent
+    )
 
 
 @bp.get("/k/<tenant_slug>/kasir/struk/<int:sale_id>.pdf")

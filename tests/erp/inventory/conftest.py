@@ -38,6 +38,7 @@ class Shop:
             price=price,
             het=het,
             tracks_lots=kw.pop("tracks_lots", False),
+            kena_ppn=kw.pop("kena_ppn", False),
         )
 
     def receive(self, product: Product, quantity: int, cost: int, **kw):
