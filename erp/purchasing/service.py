@@ -1029,7 +1029,11 @@ def record_invoice(
         )
     chosen = list(
         db.session.scalars(
-            select(GoodsReceipt).where(GoodsReceipt.id.in_(ids)).order_by(GoodsReceipt.id).with_for_update()
+            select(GoodsReceipt)
+            .where(GoodsReceipt.id.in_(ids))
+            .order_by(GoodsReceipt.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)  # what credit notes took off them is current
         )
     )
     if len(chosen) != len(ids) or any(r.supplier_id != supplier.id for r in chosen):

@@ -675,18 +675,22 @@ def new_receipt_credit(receipt_id: int) -> Any:
 
 
 def _credit_form(target: dict[str, int], errors: dict[str, Any], values: dict[str, Any], status: int) -> Any:
-    invoice = service.get_invoice(target["invoice_id"]) if "invoice_id" in target else None
-    receipt = service.get_receipt(target["receipt_id"]) if "receipt_id" in target else None
-    if receipt is not None and receipt.invoice_id is not None:
-        return redirect(url_for("purchasing.new_invoice_credit", invoice_id=receipt.invoice_id), 303)
-    supplier_id = invoice.supplier_id if invoice is not None else receipt.supplier_id  # type: ignore[union-attr]
+    invoice, receipt = None, None
+    if "invoice_id" in target:
+        invoice = service.get_invoice(target["invoice_id"])
+        supplier_id, open_amount = invoice.supplier_id, invoice.outstanding
+    else:
+        receipt = service.get_receipt(target["receipt_id"])
+        if receipt.invoice_id is not None:  # billed meanwhile: its credit notes go on the invoice
+            return redirect(url_for("purchasing.new_invoice_credit", invoice_id=receipt.invoice_id), 303)
+        supplier_id, open_amount = receipt.supplier_id, receipt.unbilled
     lines = service.returnable_lines(**target)
     return (
         render_template(
             "purchasing/credit_new.html",
             invoice=invoice,
             receipt=receipt,
-            open_amount=invoice.outstanding if invoice is not None else receipt.unbilled,  # type: ignore[union-attr]
+            open_amount=open_amount,
             supplier=service.get_supplier(supplier_id),
             lines=lines,
             default_location=lines[0][2].location_id if lines else None,

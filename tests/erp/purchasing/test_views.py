@@ -254,3 +254,49 @@ def test_the_gudang_sends_sacks_back_with_the_credit_note_and_too_many_comes_bac
     assert "NK/BLG/5" in page and "Rp 1.800.000" in page and "2 karung" in page
     supplier_page = client.get(f"{base}/pemasok/{buying.supplier.id}").get_data(as_text=True)
     assert "Nota kredit: Barang rusak" in supplier_page
+
+
+def test_goods_sent_back_before_the_invoice_come_off_the_receipt_and_an_invoiced_receipt_leads_to_its_invoice(
+    app, client
+):
+    from erp.purchasing.service import ReceiptLineInput
+
+    coop = make_cooperative()
+    buying = set_up_buying(coop)
+    gudang = add_staff(coop, "gudang")
+    with tenant(coop.id):
+        receipt = service.receive_goods(
+            supplier_id=buying.supplier.id,
+            location_id=buying.shop.gudang.id,
+            lines=[ReceiptLineInput(quantity=4, product_id=buying.oil.id, unit="dus", unit_price=180_000)],
+            idempotency_key="view-gr-oil-1",
+        )
+        line_id = service.receipt_lines(receipt.id)[0][0].id
+    base = f"/k/{coop.slug}/pembelian"
+    client.login(db.session.get(User, gudang.id))
+    page = client.get(f"{base}/penerimaan/{receipt.id}").get_data(as_text=True)
+    assert "Retur barang / nota kredit" in page
+    form = client.get(f"{base}/penerimaan/{receipt.id}/nota-kredit").get_data(as_text=True)
+    done = client.post(
+        f"{base}/penerimaan/{receipt.id}/nota-kredit",
+        {
+            "idempotency_key": _key(form),
+            "number": "NK-MINYAK-1",
+            "credit_date": date.today().isoformat(),
+            "amount": "180000",
+            "reason": "salah_kirim",
+            "lines-0-receipt_line_id": str(line_id),
+            "lines-0-quantity": "1",
+        },
+    )
+    assert done.status_code == 303 and done.location.endswith(f"/penerimaan/{receipt.id}")
+    page = client.get(done.location).get_data(as_text=True)
+    assert "NK-MINYAK-1" in page and "diretur 1" in page
+    db.session.expire_all()
+    with tenant(coop.id):
+        assert service.get_receipt(receipt.id).unbilled == 540_000
+        invoice = service.record_invoice(
+            buying.supplier.id, [receipt.id], number="F-OIL", invoice_date=date.today(), amount=540_000
+        )
+    moved = client.get(f"{base}/penerimaan/{receipt.id}/nota-kredit")
+    assert moved.status_code == 303 and moved.location.endswith(f"/tagihan/{invoice.id}/nota-kredit")
