@@ -111,6 +111,9 @@ class Product(TenantScoped, Base):
     # stock is kept per lot (batch) with its expiry and sold first-expiry-first-out: food and
     # medicine; switched only while nothing is on hand, so lots always add up to the balances
     tracks_lots: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # offered on Kophub by at least one listing, ever (set by `marketplace.listings`; listings are
+    # never deleted): a stock change of a product without it has no listing to re-index
+    on_kophub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # a good on which a PKP cooperative charges PPN (soap, snacks, bottled drinks, cigarettes);
     # barang kebutuhan pokok (beras, gula, minyak goreng curah, telur, sayur…) are exempt (PP 49/2022)
     kena_ppn: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))

@@ -1207,11 +1207,18 @@ def _refuse_closed_period(tenant_id: int, entry_date: date) -> None:
         return
     key = _period_lock_key(tenant_id, entry_date.year, entry_date.month)
     db.session.execute(select(func.pg_advisory_xact_lock_shared(key)))
-    closed_at = db.session.scalar(
-        select(FiscalPeriod.closed_at).where(
-            FiscalPeriod.year == entry_date.year, FiscalPeriod.month == entry_date.month
-        )
+    closed = (
+        select(FiscalPeriod.closed_at)
+        .where(FiscalPeriod.year == entry_date.year, FiscalPeriod.month == entry_date.month)
+        .scalar_subquery()
     )
+    chart = ("accounts", tenant_id)
+    if chart in cache:
+        closed_at = db.session.scalar(select(closed))
+    else:  # the accounts the posting needs next, read in the same round trip
+        rows = db.session.execute(select(*_CHART_COLUMNS, closed.label("closed_at"))).all()
+        cache[chart] = {row.code: row for row in rows}
+        closed_at = rows[0].closed_at if rows else db.session.scalar(select(closed))
     if closed_at is not None:
         raise PeriodClosed(
             _l(
@@ -1223,16 +1230,15 @@ def _refuse_closed_period(tenant_id: int, entry_date: date) -> None:
     cache[cached] = True
 
 
+_CHART_COLUMNS = (LedgerAccount.code, LedgerAccount.id, LedgerAccount.name, LedgerAccount.active)
+
+
 def _usable_accounts(codes: set[str]) -> dict[str, int]:
     cache = _transaction_cache()
     tenant_id = require_tenant()
     if ("accounts", tenant_id) not in cache:
-        cache[("accounts", tenant_id)] = {
-            row.code: row
-            for row in db.session.execute(
-                select(LedgerAccount.code, LedgerAccount.id, LedgerAccount.name, LedgerAccount.active)
-            )
-        }
+        rows = db.session.execute(select(*_CHART_COLUMNS))
+        cache[("accounts", tenant_id)] = {row.code: row for row in rows}
     chart = cache[("accounts", tenant_id)]
     found = [chart[code] for code in sorted(codes) if code in chart]
     missing = codes - {row.code for row in found}

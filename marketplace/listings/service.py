@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from core import audit, images
 from core.db import db
@@ -236,6 +237,7 @@ def publish(data: ListingInput, *, user_id: int | None = None) -> Listing:
         photos=[],
     )
     _apply(listing, data, product.unit)
+    product.on_kophub = True
     first = _product_photo(tenant_id, product)
     if first is not None:
         photo = Photo(storage_key=first.key, width=first.width, height=first.height, position=0)
@@ -274,6 +276,7 @@ def update_listing(listing_id: int, data: ListingInput) -> Listing:
     product, _location = _product_and_location(data)
     before = _snapshot(listing)
     _apply(listing, data, product.unit)
+    product.on_kophub = True
     audit.record(
         "marketplace.listing_updated",
         "marketplace_listing",
@@ -551,10 +554,21 @@ def _reindex_touched_listings(session: Session) -> None:
     touched = session.info.pop(_TOUCHED, None)
     if not touched or current_tenant_id() is None or not has_app_context() or session is not db.session():
         return
-    ids = listings_of_products(touched)
+    ids = listings_of_products(_maybe_listed(session, touched))
     if ids:
         _reindex(ids)
         session.flush()
+
+
+def _maybe_listed(session: Session, product_ids: set[int]) -> set[int]:
+    """The products that may have a listing: all but those loaded in this session that never had
+    one (a gerai sale has just read its products, so it needs no look-up at all)."""
+    maybe = set()
+    for product_id in product_ids:
+        product = session.identity_map.get(identity_key(Product, product_id))
+        if product is None or product.on_kophub:
+            maybe.add(product_id)
+    return maybe
 
 
 @event.listens_for(Session, "after_rollback")

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.db import db
 from core.errors import NotFound
@@ -164,3 +164,27 @@ def test_the_index_job_writes_the_document_and_removes_it_when_paused_or_sold_ou
     assert run_index_jobs() == 1
     db.session.expire_all()
     assert db.session.get(SearchDocument, listing.id) is None
+
+
+def test_a_stock_change_looks_up_listings_only_for_products_that_may_have_one(market):
+    listed, unlisted = market.product(stock=40), market.product(stock=40)
+    listing = market.publish(listed)
+    run_index_jobs()
+    assert db.session.get(type(listed), listed.id).on_kophub
+    asked: list[str] = []
+
+    def capture(conn, cursor, statement, *args):
+        if "FROM marketplace_listings" in statement:
+            asked.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        inventory.adjust(unlisted.id, market.shop.gudang.id, -1, reason="Rusak", idempotency_key="adj-u")
+        assert asked == [] and run_index_jobs() == 0  # loaded, never listed: nothing to look up
+        inventory.adjust(listed.id, market.shop.gudang.id, -1, reason="Rusak", idempotency_key="adj-l")
+        assert len(asked) == 1 and run_index_jobs() == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    db.session.expire_all()
+    assert db.session.get(SearchDocument, listing.id).available == 39
