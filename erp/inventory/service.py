@@ -20,8 +20,9 @@ from typing import Any
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit
 from core.db import db
@@ -658,24 +659,7 @@ def take(
     held by Kophub reservations are not for sale: asking for more than is available is refused.
     A product that tracks lots is drawn from the lot named, or first-expiry-first-out, one move
     per lot; a sale never takes an expired lot."""
-    if quantity > balance.available:
-        if balance.reserved:
-            raise OutOfStock(
-                _l(
-                    "Stok tidak cukup: tersedia %(available)s, diminta %(want)s "
-                    "(%(reserved)s sudah dipesan lewat Kophub).",
-                    available=balance.available,
-                    want=quantity,
-                    reserved=balance.reserved,
-                )
-            )
-        raise OutOfStock(
-            _l(
-                "Stok tidak cukup: tersedia %(available)s, diminta %(want)s.",
-                available=balance.available,
-                want=quantity,
-            )
-        )
+    _refuse_unavailable(balance, quantity)
     cost = cost_of(balance, quantity)
     if lots.tracks_lots(balance.product_id):
         product = get_product(balance.product_id)
@@ -717,6 +701,120 @@ def take(
         )
     )
     return Taken(balance.product_id, quantity, cost)
+
+
+def _refuse_unavailable(balance: StockBalance, quantity: int) -> None:
+    if quantity <= balance.available:
+        return
+    if balance.reserved:
+        raise OutOfStock(
+            _l(
+                "Stok tidak cukup: tersedia %(available)s, diminta %(want)s "
+                "(%(reserved)s sudah dipesan lewat Kophub).",
+                available=balance.available,
+                want=quantity,
+                reserved=balance.reserved,
+            )
+        )
+    raise OutOfStock(
+        _l(
+            "Stok tidak cukup: tersedia %(available)s, diminta %(want)s.",
+            available=balance.available,
+            want=quantity,
+        )
+    )
+
+
+# Products whose stock a transaction changed outside the ORM's unit of work (`take_all`), by id in
+# `Session.info`: whoever follows stock changes (Kophub's listings) reads it with the flushed ones.
+STOCK_TOUCHED = "inventory.stock_touched"
+
+_TAKE_ALL = text(
+    """
+    WITH balances AS (
+        UPDATE inventory_balances AS b SET quantity = t.quantity_after, value = t.value_after
+        FROM unnest(CAST(:balance_ids AS bigint[]), CAST(:quantity_after AS bigint[]),
+                    CAST(:value_after AS bigint[])) AS t(id, quantity_after, value_after)
+        WHERE b.id = t.id
+    )
+    INSERT INTO inventory_moves (tenant_id, product_id, location_id, kind, quantity, value,
+                                 quantity_after, value_after, occurred_on, description,
+                                 idempotency_key, journal_entry_id, user_id)
+    SELECT :tenant_id, m.product_id, m.location_id, :kind, -m.quantity, -m.cost, m.quantity_after,
+           m.value_after, :occurred_on, :description, m.idempotency_key, :journal_entry_id, :user_id
+    FROM unnest(CAST(:product_ids AS bigint[]), CAST(:location_ids AS bigint[]),
+                CAST(:quantities AS bigint[]), CAST(:costs AS bigint[]),
+                CAST(:quantity_after AS bigint[]), CAST(:value_after AS bigint[]),
+                CAST(:keys AS text[])) AS m(product_id, location_id, quantity, cost, quantity_after,
+                                            value_after, idempotency_key)
+    """
+)
+
+
+def take_all(
+    taking: list[tuple[StockBalance, int]],
+    *,
+    kind: MoveKind,
+    on: date,
+    description: str,
+    key_prefix: str,
+    user_id: int | None,
+    journal_entry_id: int | None = None,
+) -> list[Taken]:
+    """`take` from several locked balances at once (a sale's basket): the same checks and costs,
+    but the balances' new figures and their moves (keyed `<key_prefix>:<product_id>`) are written
+    in one statement instead of through the ORM's unit of work, and the balances in the session
+    carry the new figures. Products that keep lots are taken one by one through `take`."""
+    tenant_id = require_tenant()
+    taken: list[Taken] = []
+    batch: list[tuple[StockBalance, int, int]] = []
+    for balance, quantity in taking:
+        key = f"{key_prefix}:{balance.product_id}"
+        if lots.tracks_lots(balance.product_id):
+            taken.append(
+                take(
+                    balance,
+                    quantity,
+                    kind=kind,
+                    on=on,
+                    description=description,
+                    idempotency_key=key,
+                    user_id=user_id,
+                    journal_entry_id=journal_entry_id,
+                )
+            )
+            continue
+        _refuse_unavailable(balance, quantity)
+        batch.append((balance, quantity, cost_of(balance, quantity)))
+    if not batch:
+        return taken
+    after = [(b.quantity - q, b.value - c) for b, q, c in batch]
+    db.session.execute(
+        _TAKE_ALL,
+        {
+            "tenant_id": tenant_id,
+            "kind": kind.value,
+            "occurred_on": on,
+            "description": description[:200],
+            "journal_entry_id": journal_entry_id,
+            "user_id": user_id,
+            "balance_ids": [b.id for b, _, _ in batch],
+            "product_ids": [b.product_id for b, _, _ in batch],
+            "location_ids": [b.location_id for b, _, _ in batch],
+            "quantities": [q for _, q, _ in batch],
+            "costs": [c for _, _, c in batch],
+            "quantity_after": [q for q, _ in after],
+            "value_after": [v for _, v in after],
+            "keys": [f"{key_prefix}:{b.product_id}" for b, _, _ in batch],
+        },
+    )
+    touched = db.session.info.setdefault(STOCK_TOUCHED, set())
+    for (balance, quantity, cost), (quantity_after, value_after) in zip(batch, after, strict=True):
+        set_committed_value(balance, "quantity", quantity_after)
+        set_committed_value(balance, "value", value_after)
+        touched.add(balance.product_id)
+        taken.append(Taken(balance.product_id, quantity, cost))
+    return taken
 
 
 def available(product_id: int, location_id: int) -> int:

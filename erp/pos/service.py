@@ -791,24 +791,16 @@ def _checkout(
         ],
         payments,
     )
-    for product_id in sorted(wanted):
-        try:
-            inventory.take(
-                balances[product_id],
-                wanted[product_id],
-                kind=MoveKind.SALE,
-                on=on,
-                description=f"Penjualan #{sale.id}",
-                idempotency_key=f"pos:{sale.id}:{product_id}",
-                user_id=kasir_id,
-                journal_entry_id=entry.id,
-            )
-        except inventory.OutOfStock as err:
-            product = products[product_id]
-            raise OutOfStock(
-                _l("Stok %(name)s tidak cukup (sebagian sudah dipesan).", name=product.name),
-                fields={"lines": [str(_l("Stok tidak cukup."))]},
-            ) from err
+    # the balances are locked and `_require_stock` checked each above: taking cannot fall short
+    inventory.take_all(
+        [(balances[product_id], wanted[product_id]) for product_id in sorted(wanted)],
+        kind=MoveKind.SALE,
+        on=on,
+        description=f"Penjualan #{sale.id}",
+        key_prefix=f"pos:{sale.id}",
+        user_id=kasir_id,
+        journal_entry_id=entry.id,
+    )
     if approved_by is not None:
         audit.record(
             "pos.discount_below_cost_approved",

@@ -535,8 +535,9 @@ def _reindex(listing_ids: list[int]) -> None:
 # Stock changes: any change of a stock balance (a sale at the gerai, a goods receipt, an
 # adjustment, a Kophub reservation or its release) may change what a listing can sell, so the
 # listings of the touched products are re-indexed after that transaction commits. This listens to
-# the session instead of changing inventory's code.
-_TOUCHED = "kophub_touched_products"
+# the session instead of changing inventory's code: balances the ORM flushes are noted here, and
+# those inventory writes in one statement (a sale's basket) it notes itself, in the same set.
+_TOUCHED = inventory.STOCK_TOUCHED
 
 
 @event.listens_for(Session, "before_flush")

@@ -113,3 +113,44 @@ def test_the_database_refuses_to_change_a_stock_move(shop):
     with pytest.raises(DBAPIError):
         db.session.execute(text("DELETE FROM inventory_moves WHERE id = :id"), {"id": move.id})
     db.session.rollback()
+
+
+def test_taking_a_basket_at_once_matches_taking_line_by_line(shop):
+    rice, oil = shop.product(code="BRS-1"), shop.product(code="MNK-1")
+    milk = shop.product(code="UHT-1", tracks_lots=True)
+    shop.receive(rice, 3, 30_000)  # 10,000 each; the last unit takes what is left
+    shop.receive(oil, 7, 70_001)
+    shop.receive(milk, 5, 50_000, lot="L1", expires_on=date(2099, 1, 1))
+    db.session.commit()
+    balances = service.lock_balances([rice.id, oil.id, milk.id], shop.gerai.id)
+    with pytest.raises(OutOfStock):
+        service.take_all(
+            [(balances[rice.id], 1), (balances[oil.id], 8)],
+            kind=service.MoveKind.SALE,
+            on=date.today(),
+            description="uji",
+            key_prefix=key(),
+            user_id=None,
+        )
+    db.session.rollback()
+    assert service.balances_match_moves() and service.on_hand(oil.id) == 7  # nothing written
+    balances = service.lock_balances([rice.id, oil.id, milk.id], shop.gerai.id)
+    taken = service.take_all(
+        [(balances[rice.id], 3), (balances[oil.id], 2), (balances[milk.id], 2)],
+        kind=service.MoveKind.SALE,
+        on=date.today(),
+        description="uji",
+        key_prefix="sale-1",
+        user_id=None,
+    )
+    assert sorted((t.product_id, t.quantity, t.cost) for t in taken) == sorted(
+        [(rice.id, 3, 30_000), (oil.id, 2, 20_000), (milk.id, 2, 20_000)]
+    )
+    assert (balances[oil.id].quantity, balances[oil.id].value) == (5, 50_001)  # the session knows
+    assert db.session.info[service.STOCK_TOUCHED] >= {rice.id, oil.id}
+    db.session.commit()
+    db.session.expire_all()
+    assert [service.on_hand(p.id) for p in (rice, oil, milk)] == [0, 5, 3]
+    assert service.stock_value() == 50_001 + 30_000 and service.balances_match_moves()
+    keys = set(db.session.scalars(select(StockMove.idempotency_key).where(StockMove.kind == "sale")))
+    assert keys >= {f"sale-1:{rice.id}", f"sale-1:{oil.id}"}

@@ -188,3 +188,24 @@ def test_a_stock_change_looks_up_listings_only_for_products_that_may_have_one(ma
         event.remove(engine, "before_cursor_execute", capture)
     db.session.expire_all()
     assert db.session.get(SearchDocument, listing.id).available == 39
+
+
+def test_a_counter_sale_of_a_listed_product_re_indexes_its_listing(market):
+    from erp.pos import service as pos
+    from tests.conftest import add_staff
+
+    product = market.product(stock=40)
+    listing = market.publish(product)
+    run_index_jobs()
+    kasir = add_staff(market.coop, "kasir")
+    pos.open_shift(kasir_id=kasir.id, location_id=market.shop.gudang.id, opening_float=0)
+    pos.checkout(
+        [pos.CartLine(product.id, 3)],
+        location_id=market.shop.gudang.id,
+        payment_method="tunai",
+        idempotency_key="counter-1",
+        kasir_id=kasir.id,
+    )
+    assert run_index_jobs() == 1
+    db.session.expire_all()
+    assert db.session.get(SearchDocument, listing.id).available == 37
