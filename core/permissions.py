@@ -204,11 +204,6 @@ def platform_roles() -> list[Any]:
     return cast(list[Any], g.platform_roles)
 
 
-def current_roles() -> set[str]:
-    """The roles in force for this request: the tenant membership's and the platform roles."""
-    return _membership_roles() | {r.role for r in platform_roles()}
-
-
 def _membership_roles() -> set[str]:
     membership = g.get("membership")
     return set(membership.roles) if membership is not None else set()

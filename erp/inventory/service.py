@@ -768,8 +768,11 @@ def take_all(
     tenant_id = require_tenant()
     taken: list[Taken] = []
     batch: list[tuple[StockBalance, int, int]] = []
+
+    def key_of(balance: StockBalance) -> str:
+        return f"{key_prefix}:{balance.product_id}"
+
     for balance, quantity in taking:
-        key = f"{key_prefix}:{balance.product_id}"
         if lots.tracks_lots(balance.product_id):
             taken.append(
                 take(
@@ -778,7 +781,7 @@ def take_all(
                     kind=kind,
                     on=on,
                     description=description,
-                    idempotency_key=key,
+                    idempotency_key=key_of(balance),
                     user_id=user_id,
                     journal_entry_id=journal_entry_id,
                 )
@@ -805,7 +808,7 @@ def take_all(
             "costs": [c for _, _, c in batch],
             "quantity_after": [q for q, _ in after],
             "value_after": [v for _, v in after],
-            "keys": [f"{key_prefix}:{b.product_id}" for b, _, _ in batch],
+            "keys": [key_of(b) for b, _, _ in batch],
         },
     )
     touched = db.session.info.setdefault(STOCK_TOUCHED, set())
